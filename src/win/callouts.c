@@ -1,0 +1,290 @@
+/*
+ * callouts.c - the 19 functions RRAS calls (def/rastap.def).
+ *
+ * The one design rule: a callout never blocks. Each one stamps the time,
+ * copies what the record needs into a ring slot and returns. No heap, no
+ * lock, no I/O, no RAS admin API (that deadlocks inside a callout). When
+ * the ring is full the loss is counted by the ring and reported by the
+ * worker as an events.dropped record.
+ *
+ * Accept* return TRUE (the accounting DLL does not take decisions yet); the
+ * address callouts keep what RAS proposed and ask for the release
+ * notification so the release is recorded too.
+ */
+#include <string.h>
+
+#include "capture.h"
+#include "runtime.h"
+
+/* Not declared by MinGW's mprapi.h (contract §3.10 #3). */
+BOOL APIENTRY MprAdminAcceptNewConnectionEx(RAS_CONNECTION_EX *x);
+BOOL APIENTRY MprAdminAcceptReauthenticationEx(RAS_CONNECTION_EX *x);
+VOID APIENTRY MprAdminConnectionHangupNotificationEx(RAS_CONNECTION_EX *x);
+
+/* Accept records carry identity and addresses, not counters. */
+static void finish_accept(rt_event *ev)
+{
+    ev->has &= ~(uint32_t)(RT_HAS_COUNTERS | RT_HAS_ERRORS | RT_HAS_DURATION);
+    ev->has |= RT_HAS_DECISION;
+    ev->decision = 1;
+    rt_event_end(ev);
+}
+
+/* ------------------------------------------------------------ lifecycle */
+
+DWORD APIENTRY MprAdminInitializeDll(VOID)
+{
+    return rt_runtime_start(false);
+}
+
+static VOID APIENTRY release_ipv6_callback(WCHAR *user, WCHAR *port, IN6_ADDR *addr)
+{
+    (void)MprAdminReleaseIpv6AddressForUser(user, port, addr);
+}
+
+/* MinGW declares the parameter with its own, too short, struct; RAS passes
+ * the SDK's 104-byte block, which is what we fill (ras_contract.h). */
+DWORD APIENTRY MprAdminInitializeDllEx(MPRAPI_ADMIN_DLL_CALLBACKS *callbacks)
+{
+    rt_admin_dll_callbacks *cb = (rt_admin_dll_callbacks *)(void *)callbacks;
+    if (!cb)
+        return ERROR_INVALID_PARAMETER;
+    DWORD err = rt_runtime_start(true);
+    if (err != NO_ERROR)
+        return err;
+    cb->revision = RT_MPRAPI_ADMIN_DLL_VERSION_2;
+    cb->lpfnMprAdminGetIpAddressForUser = MprAdminGetIpAddressForUser;
+    cb->lpfnMprAdminReleaseIpAddress = MprAdminReleaseIpAddress;
+    cb->lpfnMprAdminGetIpv6AddressForUser = MprAdminGetIpv6AddressForUser;
+    cb->lpfnMprAdminReleaseIpV6AddressForUser = release_ipv6_callback;
+    cb->lpfnRasAdminAcceptNewLink = MprAdminAcceptNewLink;
+    cb->lpfnRasAdminLinkHangupNotification = MprAdminLinkHangupNotification;
+    cb->lpfnRasAdminTerminateDll = MprAdminTerminateDll;
+    cb->lpfnRasAdminAcceptNewConnectionEx = MprAdminAcceptNewConnectionEx;
+    cb->lpfnRasAdminAcceptEndpointChangeEx = NULL;          /* undocumented */
+    cb->lpfnRasAdminAcceptReauthenticationEx = MprAdminAcceptReauthenticationEx;
+    cb->lpfnRasAdminConnectionHangupNotificationEx = MprAdminConnectionHangupNotificationEx;
+    cb->lpfnRASValidatePreAuthenticatedConnectionEx = NULL; /* undocumented */
+    return NO_ERROR;
+}
+
+DWORD APIENTRY MprAdminTerminateDll(VOID)
+{
+    rt_runtime_stop();
+    return NO_ERROR;
+}
+
+/* ---------------------------------------------------------- connections */
+
+BOOL APIENTRY MprAdminAcceptNewConnection(RAS_CONNECTION_0 *c0, RAS_CONNECTION_1 *c1)
+{
+    rt_event *ev = rt_event_begin(RT_EV_CONN_ACCEPT, RT_CO_ACCEPT_NEW_CONNECTION);
+    if (ev) {
+        rt_capture_conn0(ev, c0);
+        rt_capture_conn1(ev, c1);
+        finish_accept(ev);
+    }
+    return TRUE;
+}
+
+BOOL APIENTRY MprAdminAcceptNewConnection2(RAS_CONNECTION_0 *c0, RAS_CONNECTION_1 *c1,
+                                           RAS_CONNECTION_2 *c2)
+{
+    rt_event *ev = rt_event_begin(RT_EV_CONN_ACCEPT, RT_CO_ACCEPT_NEW_CONNECTION2);
+    if (ev) {
+        rt_capture_conn0(ev, c0);
+        rt_capture_conn1(ev, c1);
+        rt_capture_conn2(ev, c2);
+        finish_accept(ev);
+    }
+    return TRUE;
+}
+
+BOOL CALLBACK MprAdminAcceptNewConnection3(RAS_CONNECTION_0 *c0, RAS_CONNECTION_1 *c1,
+                                           RAS_CONNECTION_2 *c2, RAS_CONNECTION_3 *c3)
+{
+    rt_event *ev = rt_event_begin(RT_EV_CONN_ACCEPT, RT_CO_ACCEPT_NEW_CONNECTION3);
+    if (ev) {
+        rt_capture_conn0(ev, c0);
+        rt_capture_conn1(ev, c1);
+        rt_capture_conn2(ev, c2);
+        rt_capture_conn3(ev, c3);
+        finish_accept(ev);
+    }
+    return TRUE;
+}
+
+BOOL APIENTRY MprAdminAcceptNewConnectionEx(RAS_CONNECTION_EX *x)
+{
+    rt_event *ev = rt_event_begin(RT_EV_CONN_ACCEPT, RT_CO_ACCEPT_NEW_CONNECTION_EX);
+    if (ev) {
+        rt_capture_conn_ex(ev, x);
+        finish_accept(ev);
+    }
+    return TRUE;
+}
+
+BOOL CALLBACK MprAdminAcceptReauthentication(RAS_CONNECTION_0 *c0, RAS_CONNECTION_1 *c1,
+                                             RAS_CONNECTION_2 *c2, RAS_CONNECTION_3 *c3)
+{
+    rt_event *ev = rt_event_begin(RT_EV_REAUTH, RT_CO_ACCEPT_REAUTHENTICATION);
+    if (ev) {
+        rt_capture_conn0(ev, c0);
+        rt_capture_conn1(ev, c1);
+        rt_capture_conn2(ev, c2);
+        rt_capture_conn3(ev, c3);
+        finish_accept(ev);
+    }
+    return TRUE;
+}
+
+BOOL APIENTRY MprAdminAcceptReauthenticationEx(RAS_CONNECTION_EX *x)
+{
+    rt_event *ev = rt_event_begin(RT_EV_REAUTH, RT_CO_ACCEPT_REAUTHENTICATION_EX);
+    if (ev) {
+        rt_capture_conn_ex(ev, x);
+        finish_accept(ev);
+    }
+    return TRUE;
+}
+
+VOID APIENTRY MprAdminConnectionHangupNotification(RAS_CONNECTION_0 *c0, RAS_CONNECTION_1 *c1)
+{
+    rt_event *ev = rt_event_begin(RT_EV_CONN_STOP, RT_CO_CONNECTION_HANGUP);
+    if (ev) {
+        rt_capture_conn0(ev, c0);
+        rt_capture_conn1(ev, c1);
+        rt_event_end(ev);
+    }
+}
+
+VOID APIENTRY MprAdminConnectionHangupNotification2(RAS_CONNECTION_0 *c0, RAS_CONNECTION_1 *c1,
+                                                    RAS_CONNECTION_2 *c2)
+{
+    rt_event *ev = rt_event_begin(RT_EV_CONN_STOP, RT_CO_CONNECTION_HANGUP2);
+    if (ev) {
+        rt_capture_conn0(ev, c0);
+        rt_capture_conn1(ev, c1);
+        rt_capture_conn2(ev, c2);
+        rt_event_end(ev);
+    }
+}
+
+void CALLBACK MprAdminConnectionHangupNotification3(RAS_CONNECTION_0 *c0, RAS_CONNECTION_1 *c1,
+                                                    RAS_CONNECTION_2 *c2, RAS_CONNECTION_3 *c3)
+{
+    rt_event *ev = rt_event_begin(RT_EV_CONN_STOP, RT_CO_CONNECTION_HANGUP3);
+    if (ev) {
+        rt_capture_conn0(ev, c0);
+        rt_capture_conn1(ev, c1);
+        rt_capture_conn2(ev, c2);
+        rt_capture_conn3(ev, c3);
+        rt_event_end(ev);
+    }
+}
+
+VOID APIENTRY MprAdminConnectionHangupNotificationEx(RAS_CONNECTION_EX *x)
+{
+    rt_event *ev = rt_event_begin(RT_EV_CONN_STOP, RT_CO_CONNECTION_HANGUP_EX);
+    if (ev) {
+        rt_capture_conn_ex(ev, x);
+        rt_event_end(ev);
+    }
+}
+
+/* ---------------------------------------------------------------- links */
+
+BOOL APIENTRY MprAdminAcceptNewLink(RAS_PORT_0 *p0, RAS_PORT_1 *p1)
+{
+    rt_event *ev = rt_event_begin(RT_EV_LINK_ACCEPT, RT_CO_ACCEPT_NEW_LINK);
+    if (ev) {
+        rt_capture_port(ev, p0, p1);
+        finish_accept(ev);
+    }
+    return TRUE;
+}
+
+VOID APIENTRY MprAdminLinkHangupNotification(RAS_PORT_0 *p0, RAS_PORT_1 *p1)
+{
+    rt_event *ev = rt_event_begin(RT_EV_LINK_STOP, RT_CO_LINK_HANGUP);
+    if (ev) {
+        rt_capture_port(ev, p0, p1);
+        rt_event_end(ev);
+    }
+}
+
+/* ------------------------------------------------------------ addresses */
+
+DWORD APIENTRY MprAdminGetIpAddressForUser(WCHAR *user, WCHAR *port, DWORD *ip, BOOL *notify)
+{
+    DWORD offered = ip ? *ip : 0;
+    if (notify)
+        *notify = TRUE;
+    rt_event *ev = rt_event_begin(RT_EV_IP_ASSIGN, RT_CO_GET_IP_ADDRESS);
+    if (ev) {
+        rt_ev_ip *e = &ev->u.ip;
+        rt_capture_ip_names(ev, user, port);
+        e->ipv4_offered = offered;
+        e->ipv4 = offered; /* observe: RAS's proposal stands */
+        e->has_ipv4 = ip != NULL && offered != 0;
+        e->has_ipv6 = 0;
+        e->source = RT_SRC_RAS;
+        e->notify_release = notify != NULL;
+        e->result = 0;
+        rt_event_end(ev);
+    }
+    return NO_ERROR;
+}
+
+VOID APIENTRY MprAdminReleaseIpAddress(WCHAR *user, WCHAR *port, DWORD *ip)
+{
+    rt_event *ev = rt_event_begin(RT_EV_IP_RELEASE, RT_CO_RELEASE_IP_ADDRESS);
+    if (ev) {
+        rt_ev_ip *e = &ev->u.ip;
+        rt_capture_ip_names(ev, user, port);
+        e->ipv4 = ip ? *ip : 0;
+        e->ipv4_offered = 0;
+        e->has_ipv4 = ip != NULL && *ip != 0;
+        e->has_ipv6 = 0;
+        e->source = RT_SRC_RAS;
+        e->notify_release = 0;
+        e->result = 0;
+        rt_event_end(ev);
+    }
+}
+
+static void ipv6_event(rt_kind kind, rt_callout callout, const WCHAR *user, const WCHAR *port,
+                       const IN6_ADDR *addr, bool notify)
+{
+    rt_event *ev = rt_event_begin(kind, callout);
+    if (!ev)
+        return;
+    rt_ev_ip *e = &ev->u.ip;
+    rt_capture_ip_names(ev, user, port);
+    if (addr)
+        memcpy(e->ipv6, addr, sizeof e->ipv6);
+    e->has_ipv6 = addr != NULL;
+    e->has_ipv4 = 0;
+    e->ipv4 = e->ipv4_offered = 0;
+    e->source = RT_SRC_RAS;
+    e->notify_release = notify;
+    e->result = 0;
+    rt_event_end(ev);
+}
+
+DWORD CALLBACK MprAdminGetIpv6AddressForUser(WCHAR *user, WCHAR *port, IN6_ADDR *addr,
+                                             BOOL *notify)
+{
+    if (notify)
+        *notify = TRUE;
+    ipv6_event(RT_EV_IPV6_ASSIGN, RT_CO_GET_IPV6_ADDRESS, user, port, addr, notify != NULL);
+    return NO_ERROR;
+}
+
+/* The SDK declares this VOID, MinGW DWORD; on x86 and x64 the return value
+ * travels in a register, so returning NO_ERROR suits both callers. */
+DWORD CALLBACK MprAdminReleaseIpv6AddressForUser(WCHAR *user, WCHAR *port, IN6_ADDR *addr)
+{
+    ipv6_event(RT_EV_IPV6_RELEASE, RT_CO_RELEASE_IPV6_ADDRESS, user, port, addr, false);
+    return NO_ERROR;
+}
