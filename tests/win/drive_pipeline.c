@@ -2,7 +2,7 @@
  * drive_pipeline.c - fires VPN sessions at rastap.dll from several threads
  * and writes a manifest of every callout it made, for e2e_pipeline.py.
  *
- *   drive_pipeline DLL MANIFEST SESSIONS THREADS [--default-config | --dir D --format F]
+ *   drive_pipeline DLL MANIFEST SESSIONS THREADS [--dir DIR jsonl|csv]
  *                  [--stop-drain-ms N]
  *
  * Each session: GetIpAddressForUser, AcceptNewConnection (3 or Ex),
@@ -287,11 +287,12 @@ int main(int argc, char **argv)
     sessions_per_thread = sessions / threads;
     tu_config_file_sink(NULL, NULL); /* default: %ProgramData%\rastap */
     for (int i = 5; i < argc; i++) {
-        if (!strcmp(argv[i], "--dir") && i + 1 < argc) {
+        if (!strcmp(argv[i], "--dir") && i + 2 < argc) {
             WCHAR dir[MAX_PATH];
             tu_windows_path(argv[i + 1], dir, MAX_PATH);
-            tu_config_file_sink(dir, "jsonl");
-            i++;
+            tu_fresh_dir(dir);
+            tu_config_file_sink(dir, argv[i + 2]); /* format: jsonl or csv */
+            i += 2;
         } else if (!strcmp(argv[i], "--stop-drain-ms") && i + 1 < argc) {
             set_dword(L"StopDrainMs", (DWORD)atoi(argv[++i]));
         }

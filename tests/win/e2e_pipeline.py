@@ -14,6 +14,7 @@ and checks:
 Exit 0 and a one-line summary on success; the first problems otherwise.
 """
 import argparse
+import csv
 import glob
 import json
 import os
@@ -21,6 +22,48 @@ import subprocess
 import sys
 
 LOSS_REASONS = {"ring_full", "not_running", "stop_timeout"}
+SCHEMA_COLUMNS = ("v,seq,instance,time,host,pid,event,callout,connection,user,domain,interface,"
+                  "remote_computer,duration_s,bytes_in,bytes_out,client_ipv4,client_ipv6,tunnel,"
+                  "auth,port,ipv4,decision,reason").split(",")
+NUMERIC = {"v", "seq", "pid", "duration_s", "bytes_in", "bytes_out", "count"}
+FORMULA = tuple("=+-@\t\r")
+
+
+def read_jsonl(path, records, problems):
+    with open(path, "rb") as fh:
+        for n, raw in enumerate(fh, 1):
+            try:
+                text = raw.decode("utf-8")
+                if not text.endswith("\n") or "\n" in text[:-1]:
+                    raise ValueError("not one line")
+                records.append(json.loads(text))
+            except (UnicodeDecodeError, ValueError) as e:
+                problems.append(f"{os.path.basename(path)}:{n}: {e}")
+
+
+def read_csv(path, records, problems):
+    """RFC 4180 rows -> dicts; empty cells are absent, defused cells are
+    checked and restored."""
+    with open(path, newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh, strict=True))
+    header = rows[0]
+    if header[:len(SCHEMA_COLUMNS)] != SCHEMA_COLUMNS:
+        problems.append(f"CSV header {header[:len(SCHEMA_COLUMNS)]} is not the schema's")
+    for n, row in enumerate(rows[1:], 2):
+        if len(row) != len(header):
+            problems.append(f"{os.path.basename(path)}:{n}: {len(row)} cells, header has "
+                            f"{len(header)}")
+            continue
+        rec = {}
+        for name, cell in zip(header, row):
+            if cell == "":
+                continue
+            if cell.startswith(FORMULA):
+                problems.append(f"row {n}: {name} cell not defused: {cell[:20]!r}")
+            if cell.startswith("'") and cell[1:].startswith(FORMULA):
+                cell = cell[1:]
+            rec[name] = int(cell) if name in NUMERIC else cell
+        records.append(rec)
 
 
 def decode_units(hexstr):
@@ -93,17 +136,24 @@ def main():
     ap.add_argument("--sessions", type=int, default=20000)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--work", required=True)
+    ap.add_argument("--format", choices=("default", "csv"), default="default",
+                    help="default: no configuration, JSON Lines in %%ProgramData%%\\rastap; "
+                         "csv: a CSV file sink in WORK/csv")
     a = ap.parse_args()
 
     repo = os.path.dirname(os.path.dirname(os.path.abspath(a.wine_run)))
     prefix = os.environ.get("WINEPREFIX", os.path.join(repo, "build", "wineprefix"))
     logdir = os.path.join(prefix, "drive_c", "ProgramData", "rastap")
     os.makedirs(a.work, exist_ok=True)
-    for old in glob.glob(os.path.join(logdir, "*.jsonl")):
+    extra, pattern = [], "*.jsonl"
+    if a.format == "csv":
+        logdir, pattern = os.path.join(a.work, "csv"), "*.csv"
+        extra = ["--dir", logdir, "csv"]
+    for old in glob.glob(os.path.join(logdir, pattern)):
         os.remove(old)
     manifest_path = os.path.join(a.work, "manifest.jsonl")
     r = subprocess.run([a.wine_run, a.driver, a.dll, manifest_path, str(a.sessions),
-                        str(a.threads)], capture_output=True, text=True, timeout=600)
+                        str(a.threads)] + extra, capture_output=True, text=True, timeout=600)
     print(r.stdout.strip())
     if r.returncode != 0:
         print(r.stderr[-2000:])
@@ -119,20 +169,12 @@ def main():
         want[k] = f
 
     problems, records = [], []
-    files = sorted(glob.glob(os.path.join(logdir, "*.jsonl")))
+    files = sorted(glob.glob(os.path.join(logdir, pattern)))
     if not files:
-        print(f"FAIL: no JSON Lines in {logdir}")
+        print(f"FAIL: no {pattern} in {logdir}")
         return 1
     for path in files:
-        with open(path, "rb") as fh:
-            for n, raw in enumerate(fh, 1):
-                try:
-                    text = raw.decode("utf-8")
-                    if not text.endswith("\n") or "\n" in text[:-1]:
-                        raise ValueError("not one line")
-                    records.append(json.loads(text))
-                except (UnicodeDecodeError, ValueError) as e:
-                    problems.append(f"{os.path.basename(path)}:{n}: {e}")
+        (read_csv if a.format == "csv" else read_jsonl)(path, records, problems)
 
     instances = {r["instance"] for r in records}
     if len(instances) != 1:
@@ -141,6 +183,7 @@ def main():
     if seqs != list(range(1, len(records) + 1)):
         problems.append("seq is not 1..N in file order")
 
+    header_names = set(SCHEMA_COLUMNS) | {"guid", "ipv6", "result", "count"}
     dropped, seen = 0, set()
     for rec in records:
         for field in ("v", "seq", "instance", "time", "host", "pid", "event"):
@@ -162,6 +205,8 @@ def main():
             problems.append(f"record not fired by the driver: {k}")
             continue
         for name, value in f.items():
+            if a.format == "csv" and name not in header_names:
+                continue
             if rec.get(name) != value:
                 problems.append(f"{k}: {name} is {rec.get(name)!r}, fired {value!r}")
 
