@@ -4,11 +4,14 @@
  * The formatters append into an rt_buf the caller owns (typically the
  * worker's write buffer). Nothing here allocates. Every append is
  * all-or-nothing: either the whole piece fits and len grows by its size, or
- * nothing changes except that `overflow` becomes true. So len <= cap
- * always, p[0..len) always holds whole pieces, and a caller that sees
- * overflow flushes what it had before the record, restores its mark and
- * formats the record again. `overflow` stays set until the caller clears it
- * (rt_buf_reset / rt_buf_restore); appends after it keep the same rules.
+ * len stays and `overflow` becomes true. So len <= cap always, p[0..len)
+ * always holds whole pieces, and a caller that sees overflow flushes what
+ * it had before the record, restores its mark and formats the record again.
+ * `overflow` stays set until the caller clears it (rt_buf_reset /
+ * rt_buf_restore); appends after it keep the same rules. Appenders that
+ * build text in place (json.h, csv.h, format.h) may leave bytes in
+ * p[len..cap) after a failure; those are not content. Nothing ever writes
+ * at or past p[cap].
  *
  * An rt_buf belongs to one thread at a time; none of these functions
  * synchronise. The buffer is not NUL-terminated.

@@ -2,57 +2,79 @@
  * csv.c - RFC 4180 cells from UTF-8 bytes or bounded UTF-16.
  *
  * Two passes over the (short) input: the first only reads, to learn the
- * cell's length and whether it needs quotes or the defusing apostrophe,
- * since both come before the text; the second writes. The writer keeps the
- * closing quote's byte in reserve like json.c, and returns before updating
- * b->len when anything does not fit, so a failed append changes nothing.
+ * cell's length, whether it needs quotes or the defusing apostrophe (both
+ * come before the text), and whether any character needs more than a plain
+ * copy; the second writes. Most cells are plain ASCII without quotes, and
+ * for them the second pass is one copy. The writer keeps the closing quote's
+ * byte in reserve like json.c, and returns before updating b->len when
+ * anything does not fit, so a failed append changes nothing.
  */
 #include "csv.h"
 
 #include "utf.h"
+
+/* Character classes, as bits: what the first pass ORs together. */
+enum {
+    QUOTES = 1, /* forces quoting wherever it appears: , " CR LF */
+    SLOW = 2,   /* cannot be copied as it is: " (doubled) and all non-ASCII */
+};
+
+#define S16 SLOW, SLOW, SLOW, SLOW, SLOW, SLOW, SLOW, SLOW, \
+            SLOW, SLOW, SLOW, SLOW, SLOW, SLOW, SLOW, SLOW
+#define Z16 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+
+static const unsigned char byte_class[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, QUOTES, 0, 0, QUOTES, 0, 0, /* LF 0x0A, CR 0x0D */
+    Z16,
+    0, 0, QUOTES | SLOW, 0, 0, 0, 0, 0, 0, 0, 0, 0, QUOTES, 0, 0, 0, /* " 0x22, `,` 0x2C */
+    Z16, Z16, Z16, Z16, Z16,
+    S16, S16, S16, S16, S16, S16, S16, S16,
+};
+
+#undef S16
+#undef Z16
+
+static unsigned unit_class(rt_wchar u)
+{
+    return u < 0x80 ? byte_class[u] : SLOW;
+}
 
 /* What the first pass learns about a cell. */
 struct shape {
     size_t n;    /* input elements before the NUL or the bound */
     bool quote;  /* needs surrounding quotes */
     bool prefix; /* needs the `'` in front */
+    bool plain;  /* every element is ASCII other than `"`: copy as is */
 };
 
-/* The characters that force quoting wherever they appear in a cell. */
-static bool forces_quotes(unsigned c)
+static struct shape make_shape(size_t n, unsigned classes, unsigned first, unsigned final,
+                               bool defuse)
 {
-    return c == ',' || c == '"' || c == '\r' || c == '\n';
-}
-
-static struct shape finish_shape(struct shape sh, unsigned first, unsigned final, bool defuse)
-{
-    if (sh.n != 0) {
-        sh.quote = sh.quote || first == ' ' || final == ' ';
+    struct shape sh = {n, false, false, true};
+    if (n != 0) {
+        sh.quote = (classes & QUOTES) || first == ' ' || final == ' ';
         sh.prefix = defuse && rt_csv_is_formula_start(first);
+        sh.plain = !(classes & SLOW);
     }
     return sh;
 }
 
 static struct shape scan8(const unsigned char *s, size_t max, bool defuse)
 {
-    struct shape sh = {0, false, false};
-    while (sh.n < max && s[sh.n] != 0) {
-        if (forces_quotes(s[sh.n]))
-            sh.quote = true;
-        sh.n++;
-    }
-    return sh.n ? finish_shape(sh, s[0], s[sh.n - 1], defuse) : sh;
+    unsigned classes = 0;
+    size_t n = 0;
+    while (n < max && s[n] != 0)
+        classes |= byte_class[s[n++]];
+    return make_shape(n, classes, s[0], n ? s[n - 1] : 0, defuse);
 }
 
 static struct shape scan16(const rt_wchar *s, size_t max, bool defuse)
 {
-    struct shape sh = {0, false, false};
-    while (sh.n < max && s[sh.n] != 0) {
-        if (s[sh.n] < 0x80 && forces_quotes(s[sh.n]))
-            sh.quote = true;
-        sh.n++;
-    }
-    return sh.n ? finish_shape(sh, s[0], s[sh.n - 1], defuse) : sh;
+    unsigned classes = 0;
+    size_t n = 0;
+    while (n < max && s[n] != 0)
+        classes |= unit_class(s[n++]);
+    return make_shape(n, classes, s[0], n ? s[n - 1] : 0, defuse);
 }
 
 /*
@@ -102,22 +124,28 @@ bool rt_csv_cell_utf8(rt_buf *b, const char *str, size_t max, bool defuse)
     size_t i = 0, k, used;
     uint32_t cp;
 
-    if (s == NULL)
+    if (s == NULL || max == 0)
         return true;
     sh = scan8(s, max, defuse);
     if (sh.n == 0)
         return true; /* an empty cell is no bytes at all */
     if ((o = open_cell(b, sh, &last)) == NULL)
         return rt_buf_fail(b);
+    if (sh.plain) {
+        if ((size_t)(last - o) < sh.n)
+            return rt_buf_fail(b);
+        memcpy(o, s, sh.n);
+        return close_cell(b, sh, o + sh.n);
+    }
     while (i < sh.n) {
         size_t lim = sh.n - i < (size_t)(last - o) ? sh.n - i : (size_t)(last - o);
         const unsigned char *q = s + i, *qe = q + lim;
-        while (q < qe && *q < 0x80 && *q != '"')
+        while (q < qe && !(byte_class[*q] & SLOW))
             *o++ = (char)*q++;
         i = (size_t)(q - s);
         if (i == sh.n)
             break;
-        if (s[i] < 0x80 && s[i] != '"')
+        if (!(byte_class[s[i]] & SLOW))
             return rt_buf_fail(b); /* the run hit the end of the buffer */
         if (s[i] < 0x80) {
             cp = s[i];
@@ -141,7 +169,7 @@ bool rt_csv_cell_utf16(rt_buf *b, const rt_wchar *s, size_t max_units, bool defu
     char *o, *last, tmp[4];
     size_t i = 0, k, used;
 
-    if (s == NULL)
+    if (s == NULL || max_units == 0)
         return true;
     sh = scan16(s, max_units, defuse);
     if (sh.n == 0)
@@ -151,12 +179,12 @@ bool rt_csv_cell_utf16(rt_buf *b, const rt_wchar *s, size_t max_units, bool defu
     while (i < sh.n) {
         size_t lim = sh.n - i < (size_t)(last - o) ? sh.n - i : (size_t)(last - o);
         const rt_wchar *q = s + i, *qe = q + lim;
-        while (q < qe && *q < 0x80 && *q != '"')
+        while (q < qe && !(unit_class(*q) & SLOW))
             *o++ = (char)*q++;
         i = (size_t)(q - s);
         if (i == sh.n)
             break;
-        if (s[i] < 0x80 && s[i] != '"')
+        if (!(unit_class(s[i]) & SLOW))
             return rt_buf_fail(b);
         k = cell_cp(rt_utf16_decode(s + i, sh.n - i, &used), tmp);
         if ((size_t)(last - o) < k)

@@ -82,13 +82,23 @@ enum field {
     F_COUNT_
 };
 
-/* `,"name":` per field, measured at compile time. */
-static const struct {
-    const char *s;
+/*
+ * `,"name":` per field, padded to KEY_PAD bytes: the JSON writer copies a
+ * key with one fixed-size memcpy, which compiles to a few moves instead of
+ * a library call, and then advances by the real length n.
+ */
+#define KEY_PAD 24
+
+struct key {
+    char s[KEY_PAD];
     unsigned char n;
+};
+
+static const struct {
+    struct key key;
     unsigned char col;
 } fields[F_COUNT_] = {
-#define FIELD_ROW(id, name, col) {",\"" name "\":", sizeof(",\"" name "\":") - 1, col},
+#define FIELD_ROW(id, name, col) {{",\"" name "\":", sizeof(",\"" name "\":") - 1}, col},
     FIELDS(FIELD_ROW)
 #undef FIELD_ROW
 };
@@ -99,7 +109,7 @@ static const char *const column_names[C_COUNT_] = {
 #undef COLUMN_NAME
 };
 
-/* How a value is held until written. */
+/* How a CSV cell's value is held until the row is written. */
 enum vtype { V_NONE, V_U64, V_BOOL, V_TEXT, V_UTF8, V_UTF16 };
 
 struct value {
@@ -123,10 +133,12 @@ struct value {
 struct emitter {
     rt_buf *b;
     bool csv, defuse;
+    uint32_t set; /* CSV: bit c = column c has a value */
     size_t used;
     char scratch[SCRATCH_MAX];
     struct value col[C_COUNT_];
 };
+_Static_assert(C_COUNT_ <= 32, "one bit of emitter.set per CSV column");
 
 /* Room for n bytes of record text in the scratch area. */
 static char *scratch(struct emitter *e, size_t n)
@@ -136,45 +148,97 @@ static char *scratch(struct emitter *e, size_t n)
     return p;
 }
 
-static void emit(struct emitter *e, enum field f, struct value v)
+/* CSV: keeps v for f's column, if it has one, until the row is written. */
+static void park(struct emitter *e, enum field f, uint8_t type, size_t n, uint64_t u,
+                 const void *ptr)
 {
-    if (e->csv) {
-        if (fields[f].col != NO_COL)
-            e->col[fields[f].col] = v;
+    unsigned c = fields[f].col;
+    struct value *v = &e->col[c];
+    if (c == NO_COL)
+        return;
+    v->type = type;
+    v->n = n;
+    if (type == V_U64 || type == V_BOOL)
+        v->as.u = u;
+    else if (type == V_UTF16)
+        v->as.w = ptr;
+    else
+        v->as.s = ptr;
+    e->set |= 1u << c;
+}
+
+/*
+ * JSON: appends key k, then returns where `need` more bytes can go, or NULL
+ * when fewer than KEY_PAD + need bytes are free; then nothing is written
+ * and the caller takes the exact, checked path.
+ */
+static char *fast_key(rt_buf *b, const struct key *k, size_t need)
+{
+    char *p;
+    if (rt_buf_room(b) < KEY_PAD + need)
+        return NULL;
+    p = b->p + b->len;
+    memcpy(p, k->s, KEY_PAD); /* within cap: room >= KEY_PAD */
+    return p + k->n;
+}
+
+static void json_u64(rt_buf *b, const struct key *k, uint64_t u)
+{
+    char *p = fast_key(b, k, RT_U64_DIGITS);
+    if (p != NULL) {
+        b->len = (size_t)(p - b->p) + rt_u64_to_dec(u, p);
         return;
     }
-    rt_buf_put(e->b, fields[f].s, fields[f].n);
-    switch (v.type) {
-    case V_U64: rt_buf_u64(e->b, v.as.u); break;
-    case V_BOOL: rt_json_bool(e->b, v.as.u != 0); break;
-    case V_TEXT:
-        rt_buf_putc(e->b, '"');
-        rt_buf_put(e->b, v.as.s, v.n);
-        rt_buf_putc(e->b, '"');
-        break;
-    case V_UTF8: rt_json_strz(e->b, v.as.s, v.n); break;
-    case V_UTF16: rt_json_str_utf16(e->b, v.as.w, v.n); break;
-    default: break;
-    }
+    rt_buf_put(b, k->s, k->n);
+    rt_buf_u64(b, u);
+}
+
+static void json_key(rt_buf *b, const struct key *k)
+{
+    char *p = fast_key(b, k, 0);
+    if (p != NULL)
+        b->len = (size_t)(p - b->p);
+    else
+        rt_buf_put(b, k->s, k->n);
 }
 
 static void put_u64(struct emitter *e, enum field f, uint64_t u)
 {
-    struct value v = {V_U64, 0, {.u = u}};
-    emit(e, f, v);
+    if (e->csv)
+        park(e, f, V_U64, 0, u, NULL);
+    else
+        json_u64(e->b, &fields[f].key, u);
 }
 
-static void put_bool(struct emitter *e, enum field f, bool b)
+static void put_bool(struct emitter *e, enum field f, bool v)
 {
-    struct value v = {V_BOOL, 0, {.u = b}};
-    emit(e, f, v);
+    if (e->csv) {
+        park(e, f, V_BOOL, 0, v, NULL);
+        return;
+    }
+    json_key(e->b, &fields[f].key);
+    rt_json_bool(e->b, v);
 }
 
 /* Our own ASCII text s[0..n), nothing to escape. */
 static void put_text(struct emitter *e, enum field f, const char *s, size_t n)
 {
-    struct value v = {V_TEXT, n, {.s = s}};
-    emit(e, f, v);
+    char *p;
+    if (e->csv) {
+        park(e, f, V_TEXT, n, 0, s);
+        return;
+    }
+    if ((p = fast_key(e->b, &fields[f].key, n + 2)) != NULL) {
+        *p++ = '"';
+        memcpy(p, s, n);
+        p[n] = '"';
+        e->b->len = (size_t)(p + n + 1 - e->b->p);
+        return;
+    }
+    rt_buf_put(e->b, fields[f].key.s, fields[f].key.n);
+    rt_buf_putc(e->b, '"');
+    rt_buf_put(e->b, s, n);
+    rt_buf_putc(e->b, '"');
 }
 
 static void put_name(struct emitter *e, enum field f, const char *name)
@@ -185,17 +249,27 @@ static void put_name(struct emitter *e, enum field f, const char *name)
 /* Foreign UTF-8 text, bounded; absent when NULL or empty. */
 static void put_utf8(struct emitter *e, enum field f, const char *s, size_t max)
 {
-    struct value v = {V_UTF8, max, {.s = s}};
-    if (s != NULL && max != 0 && s[0] != '\0')
-        emit(e, f, v);
+    if (s == NULL || max == 0 || s[0] == '\0')
+        return;
+    if (e->csv) {
+        park(e, f, V_UTF8, max, 0, s);
+        return;
+    }
+    json_key(e->b, &fields[f].key);
+    rt_json_strz(e->b, s, max);
 }
 
 /* A RAS string array; absent when empty. */
 static void put_utf16(struct emitter *e, enum field f, const rt_wchar *s, size_t max)
 {
-    struct value v = {V_UTF16, max, {.w = s}};
-    if (max != 0 && s[0] != 0)
-        emit(e, f, v);
+    if (max == 0 || s[0] == 0)
+        return;
+    if (e->csv) {
+        park(e, f, V_UTF16, max, 0, s);
+        return;
+    }
+    json_key(e->b, &fields[f].key);
+    rt_json_str_utf16(e->b, s, max);
 }
 
 #define PUT_ARRAY(e, f, arr) put_utf16((e), (f), (arr), sizeof(arr) / sizeof((arr)[0]))
@@ -247,7 +321,8 @@ static bool put_common(struct emitter *e, const rt_format_ctx *c, const rt_recor
         return false;
     if (e->csv) {
         struct value v = {V_U64, 0, {.u = RT_SCHEMA_VERSION}};
-        e->col[C_V] = v;
+        e->col[C_V] = v; /* no field of its own: JSON writes it with the brace */
+        e->set |= 1u << C_V;
     } else {
         RT_BUF_LIT(e->b, "{\"v\":" STRINGIFY(RT_SCHEMA_VERSION));
     }
@@ -263,6 +338,14 @@ static bool put_common(struct emitter *e, const rt_format_ctx *c, const rt_recor
     return true;
 }
 
+/* The `errors` object's members, the first one opening it. */
+#define KEY(lit) {lit, sizeof(lit) - 1}
+static const struct key error_keys[6] = {
+    KEY("{\"crc\":"),         KEY(",\"timeout\":"), KEY(",\"alignment\":"),
+    KEY(",\"hw_overrun\":"), KEY(",\"framing\":"), KEY(",\"buffer_overrun\":"),
+};
+#undef KEY
+
 static void put_counters(struct emitter *e, const rt_counters *k, uint32_t has, bool stop)
 {
     if (has & RT_HAS_COUNTERS) {
@@ -271,22 +354,14 @@ static void put_counters(struct emitter *e, const rt_counters *k, uint32_t has, 
         put_u64(e, F_FRAMES_IN, k->frames_in);
         put_u64(e, F_FRAMES_OUT, k->frames_out);
     }
-    if (!(has & RT_HAS_ERRORS) || !stop || e->csv)
-        return;
-    rt_buf_put(e->b, fields[F_ERRORS].s, fields[F_ERRORS].n);
-    RT_BUF_LIT(e->b, "{\"crc\":");
-    rt_buf_u64(e->b, k->crc);
-    RT_BUF_LIT(e->b, ",\"timeout\":");
-    rt_buf_u64(e->b, k->timeout);
-    RT_BUF_LIT(e->b, ",\"alignment\":");
-    rt_buf_u64(e->b, k->alignment);
-    RT_BUF_LIT(e->b, ",\"hw_overrun\":");
-    rt_buf_u64(e->b, k->hw_overrun);
-    RT_BUF_LIT(e->b, ",\"framing\":");
-    rt_buf_u64(e->b, k->framing);
-    RT_BUF_LIT(e->b, ",\"buffer_overrun\":");
-    rt_buf_u64(e->b, k->buffer_overrun);
-    rt_buf_putc(e->b, '}');
+    if ((has & RT_HAS_ERRORS) && stop && !e->csv) { /* no CSV column */
+        const uint32_t errors[6] = {k->crc,        k->timeout, k->alignment,
+                                    k->hw_overrun, k->framing, k->buffer_overrun};
+        json_key(e->b, &fields[F_ERRORS].key);
+        for (int i = 0; i < 6; i++)
+            json_u64(e->b, &error_keys[i], errors[i]);
+        rt_buf_putc(e->b, '}');
+    }
 }
 
 static void put_decision(struct emitter *e, const rt_event *ev)
@@ -301,7 +376,6 @@ static void put_decision(struct emitter *e, const rt_event *ev)
     else
         put_coded(e, F_REASON, "reason_", 7, ev->reason);
 }
-
 
 /* ---------------------------------------------------------- connections */
 
@@ -586,8 +660,7 @@ static int format(const rt_format_ctx *c, const rt_record *r, rt_buf *out, bool 
     e.csv = csv;
     e.defuse = c->csv_defuse;
     e.used = 0;
-    if (csv)
-        memset(e.col, 0, sizeof e.col);
+    e.set = 0;
     out->overflow = false;
     if (!put_common(&e, c, r)) {
         rt_buf_restore(out, mark);
@@ -598,7 +671,8 @@ static int format(const rt_format_ctx *c, const rt_record *r, rt_buf *out, bool 
         for (size_t i = 0; i < C_COUNT_; i++) {
             if (i != 0)
                 rt_buf_putc(out, ',');
-            write_cell(out, &e.col[i], e.defuse);
+            if (e.set & (1u << i))
+                write_cell(out, &e.col[i], e.defuse);
         }
         RT_BUF_LIT(out, "\r\n");
     } else {

@@ -83,8 +83,9 @@ typedef struct rt_record {
  * Appends r as one JSON Lines record (one object, then '\n') to out.
  * Returns 0; RT_EINVAL if c, r, r->ev or out is NULL or the event's kind or
  * callout is out of range; RT_ENOSPC if the record does not fit. On any
- * error out is exactly as before the call. A buffer with RT_RECORD_MAX free
- * bytes always fits one record.
+ * error out->len, out->overflow and the content p[0..len) are as before the
+ * call (bytes past len may have been written, never past cap). A buffer
+ * with RT_RECORD_MAX free bytes always fits one record.
  */
 int rt_format_jsonl(const rt_format_ctx *c, const rt_record *r, rt_buf *out);
 
