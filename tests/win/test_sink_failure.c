@@ -27,6 +27,9 @@ static void block(void)
     tu_fresh_dir(base);
     _snwprintf(blocker, MAX_PATH, L"%ls\\blocker", base);
     _snwprintf(target, MAX_PATH, L"%ls\\blocker\\logs", base);
+    /* leftovers of an earlier run: the logs the recovered sink wrote */
+    if (GetFileAttributesW(target) != INVALID_FILE_ATTRIBUTES)
+        tu_fresh_dir(target);
     RemoveDirectoryW(target);
     RemoveDirectoryW(blocker);
     HANDLE h = CreateFileW(blocker, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0, NULL);
