@@ -85,13 +85,6 @@ static void host_report(void *host_ctx, int32_t code, const char *message)
     rt_diag_report(RT_DIAG_WARNING, "sink %s: %s (%d)", s->cfg.name, message, (int)code);
 }
 
-static const rastap_sink_vtbl *vtbl_for(const char *type)
-{
-    if (_stricmp(type, "file") == 0)
-        return rt_sink_file_vtbl();
-    return NULL;
-}
-
 /* ---------------------------------------------------------- open/retry */
 
 static void schedule_retry(sink *s)
@@ -128,7 +121,7 @@ void rt_sinks_open(const rt_sink_config *configs, unsigned count, const rt_forma
     }
     nsinks = 0;
     for (unsigned i = 0; i < count && nsinks < RT_MAX_SINKS; i++) {
-        const rastap_sink_vtbl *vt = vtbl_for(configs[i].type);
+        const rastap_sink_vtbl *vt = rt_sink_builtin(configs[i].type);
         if (!vt) {
             rt_diag_report(RT_DIAG_ERROR, "sink %s: unknown type \"%s\"", configs[i].name,
                            configs[i].type);

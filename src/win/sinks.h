@@ -68,7 +68,9 @@ unsigned rt_sinks_count(void);
 const rt_format_ctx *rt_sinks_format_ctx(void);
 void rt_sinks_stats(unsigned i, rt_sink_stats *out, const char **name);
 
-/* Built-in sink types. */
+/* Built-in sink types (sink_types.c): the vtable for a `Type` value, or NULL. */
+const rastap_sink_vtbl *rt_sink_builtin(const char *type);
+bool rt_sink_type_known(const char *type);
 const rastap_sink_vtbl *rt_sink_file_vtbl(void);
 
 /* rt_sink_config helpers for building defaults and tests. */

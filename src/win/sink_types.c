@@ -1,0 +1,29 @@
+/*
+ * sink_types.c - the built-in sink types, by the `Type` value that selects
+ * them (case-insensitive). A new built-in sink adds one row here.
+ */
+#include <string.h>
+
+#include "sinks.h"
+
+typedef const rastap_sink_vtbl *(*vtbl_fn)(void);
+
+static const struct {
+    const char *type;
+    vtbl_fn vtbl;
+} builtin[] = {
+    {"file", rt_sink_file_vtbl},
+};
+
+const rastap_sink_vtbl *rt_sink_builtin(const char *type)
+{
+    for (size_t i = 0; i < sizeof builtin / sizeof builtin[0]; i++)
+        if (_stricmp(builtin[i].type, type) == 0)
+            return builtin[i].vtbl();
+    return NULL;
+}
+
+bool rt_sink_type_known(const char *type)
+{
+    return rt_sink_builtin(type) != NULL;
+}
