@@ -3,9 +3,11 @@
 # the way an administrator would, let rrashost play RRAS with 10 000 VPN
 # sessions, and show what rastap wrote.
 #
-# Assumes the win64 build exists (scripts/setup.sh + cmake --preset win64 +
-# cmake --build --preset win64 run before this). Variables:
-#   RT_BUILD     build tree (default: build/win64)
+# One command from a fresh Debian 12 machine (as root): installs what is
+# missing (scripts/setup.sh), builds the win64 preset, then runs the demo.
+# Both steps are idempotent. Variables:
+#   RT_BUILD     an existing build tree to use as is (default: build/win64,
+#                set up and built first)
 #   WINEPREFIX   private prefix (default: build/wineprefix)
 #   SESSIONS     sessions to replay (default: 10000)
 #   THREADS      rrashost worker threads (default: 4)
@@ -23,6 +25,13 @@ threads=${THREADS:-4}
 rate=${RATE:-2000}
 run="$repo/cmake/wine-run.sh" # creates the prefix on first use, then runs wine
 log() { printf '\n[demo] %s\n' "$*"; }
+
+if [ -z "${RT_BUILD:-}" ]; then
+    log "installing what is missing and building rastap.dll and rrashost (win64)"
+    scripts/setup.sh
+    cmake --preset win64 >/dev/null
+    cmake --build --preset win64 --target rastap rrashost >/dev/null
+fi
 
 dll=$build/rastap.dll
 host=$build/tools/rrashost/rrashost.exe
