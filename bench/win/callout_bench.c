@@ -275,9 +275,11 @@ int main(int argc, char **argv)
     printf("  records written %llu, dropped %llu (fired %zu + service records)\n",
            (unsigned long long)lines, (unsigned long long)dropped, total);
 
-    /* Drain throughput. */
+    /* Drain throughput, into a directory of its own. */
     FreeLibrary(dll);
+    wcscat(dir, L"\\drain");
     tu_fresh_dir(dir);
+    tu_config_file_sink(dir, "jsonl");
     set_ring_size(1u << 18); /* ~450 MB: holds the whole burst */
     dll = tu_load_rastap(argv[1], "bench-drain");
     if (!dll || !start_rastap())
