@@ -1,56 +1,64 @@
 /*
- * ring.c - bounded MPSC ring with per-slot commit (Vyukov's bounded queue).
+ * ring.c - bounded MPSC ring with per-slot commit (after Vyukov's bounded
+ * queue).
  *
  * The ring is an array of `capacity` cells (a power of two). Each cell is a
  * 64-byte header followed by the payload; the header holds a 32-bit sequence
  * number and the position of the producer that owns the cell. Positions are
  * free-running 32-bit counters: `tail` is the next position producers will
- * take, `head` the next one the consumer will free. Position p lives in cell
- * p & mask, and the cell's sequence says which lap it is on and in which
- * state:
+ * take, `head` the next one the consumer will free; position p lives in cell
+ * p & mask.
  *
- *   seq == p             free for the producer of position p (or reserved
- *                        by it, if tail has moved past p)
- *   seq == p + 1         committed: the consumer may read it
- *   seq == p + capacity  released: free for the producer of p + capacity
+ * Reserving: a producer loads tail into pos and checks occupancy, pos - head,
+ * against the limit of its class (capacity - headroom, or capacity). If it
+ * passes, it CASes tail from pos to pos + 1 and owns cell pos; if the CAS
+ * loses, another producer took pos and it checks again with the new tail. A
+ * failed check counts a drop and returns NULL at once, so the only loop is
+ * the CAS retry, and every retry means another producer made progress.
+ * Committing is one release store of pos + 1 into the cell's sequence, so
+ * producers never wait for one another's commits (ck_ring's ordered p_tail
+ * makes them). The consumer walks from head while each cell's sequence reads
+ * "committed for this position" and stops at the first that does not: an
+ * event reserved but not yet committed holds up the consumer, no one else.
  *
- * A producer loads tail into pos, checks occupancy (pos - head) against the
- * limit of its class, then loads the sequence of cell pos: if it equals pos
- * it tries to CAS tail from pos to pos + 1, and the winner owns the cell; if
- * it is behind, the cell still holds last lap's event and the ring is full;
- * if it is ahead, another producer took pos, so it reloads tail. A failed
- * check returns NULL at once - the only loops are the reload and the CAS
- * retry, and each of them means another producer made progress. Committing
- * is one release store of pos + 1 into the cell's sequence, so producers
- * never wait for each other's commits (unlike ck_ring's ordered p_tail).
+ * Where this differs from Vyukov's queue: there the consumer also stores
+ * p + capacity into every cell it frees, and producers test the cell's
+ * sequence to see whether it is free. Here producers must read head anyway
+ * for the headroom test, and pos - head < capacity already says that the
+ * cell's previous lap was released, so the consumer frees a whole batch with
+ * one store of head and never writes a cell. That halves the cache-line
+ * traffic per event on the header line (producer writes, consumer reads,
+ * never the reverse). Since a cell's sequence is only ever p + 1 for the
+ * position p that last committed it, "seq == p + 1" cannot be last lap's
+ * value (that is p - capacity + 1).
  *
- * The consumer walks from head while each cell's sequence says "committed
- * for this position", stopping at the first that does not; so an event
- * reserved but not yet committed holds up only the consumer. Releasing
- * stores p + capacity into each freed cell and then publishes the new head.
- * The head is for the headroom test only - the cell sequence alone decides
- * whether a slot may be written - and is stored after the cells it frees so
- * that a producer that sees the new head also sees those cells free.
+ * Producers keep a copy of head, `head_cache`, next to tail, and read the
+ * consumer's line only when the copy makes the ring look too full; a stale
+ * copy only overstates occupancy, so it can cost a re-read, never a slot.
  *
- * Counters wrap: every comparison is on the signed 32-bit difference, which
- * is exact while live differences stay below 2^31 (capacity <= 2^30).
- * tail, head and the drop counters each sit on their own 64-byte line so
- * producers, the consumer and failing producers do not false-share.
+ * Counters wrap: comparisons use 32-bit differences, exact while live
+ * differences stay below 2^31 (capacity <= 2^30). tail, head, the
+ * consumer's own fields and the drop counters each sit on their own 64-byte
+ * line.
  *
  * Invariants:
- *   1. 0 <= (int32_t)(tail - head) <= capacity, as seen by the consumer.
- *   2. For each position p in [head, tail), cell p & mask has seq p (reserved)
- *      or p + 1 (committed); for the cell of each p in [tail, head + capacity)
- *      seq is p (free).
- *   3. Only the producer whose CAS moved tail from p to p + 1 writes cell p's
- *      payload and header.pos; it writes nothing after its commit store.
- *   4. Only the consumer writes head, and only to positions whose cells it
- *      has already marked released (seq = p + capacity).
- *   5. A reservation of class c succeeds only if pos - head < limit(c) with
- *      pos == tail at its CAS, so occupancy never exceeds limit(c) through a
- *      reservation of class c; limit(priority) == capacity.
- *   6. A failed reservation does one relaxed increment of its drop counter
- *      and returns; it never loops.
+ *   1. 0 <= tail - head <= capacity (as seen by the consumer).
+ *   2. A cell's seq is written only by the commit of the position p it was
+ *      reserved for, with p + 1; at creation the cell of p holds p. So for p
+ *      in [head, tail), seq == p + 1 exactly when p has been committed.
+ *   3. Between its CAS of tail from p to p + 1 and its commit, the producer
+ *      of p is the only writer of cell p; after the commit it writes nothing.
+ *   4. Only the consumer writes head, and only past committed cells it has
+ *      finished reading (it never writes a cell).
+ *   5. head_cache holds a value head had at some earlier time, so
+ *      pos - head_cache >= pos - head.
+ *   6. A reservation of class c succeeds only if pos - h < limit(c) <=
+ *      capacity for a value h of head obtained through acquire loads
+ *      (directly, or via head_cache), with pos == tail at the CAS; so the
+ *      consumer's reads of the cell's previous lap happen before the
+ *      producer's writes, and occupancy never passes limit(c) through it.
+ *   7. A failed reservation re-reads head at most once, does one relaxed
+ *      increment and returns.
  */
 #include "ring.h"
 
@@ -83,12 +91,16 @@ struct rt_ring {
     uint32_t mask;
     uint32_t headroom;
 
-    /* producers: next position to reserve */
+    /* producers: next position to reserve, last head they saw */
     _Alignas(LINE) _Atomic uint32_t tail;
+    _Atomic uint32_t head_cache;
 
-    /* consumer: next position to free, and its private state */
+    /* consumer: next position to free; alone, because producers poll it
+     * when the ring looks full */
     _Alignas(LINE) _Atomic uint32_t head;
-    uint32_t peeked; /* slots returned by the last peek, not yet released */
+
+    /* consumer's own state */
+    _Alignas(LINE) uint32_t peeked; /* returned by the last peek, not freed */
     _Atomic uint32_t high_water;
 
     /* written only by producers that fail */
@@ -146,10 +158,11 @@ int rt_ring_create_at(rt_ring **out, uint32_t capacity, uint32_t slot_size,
     r->peeked = 0;
     for (uint32_t i = 0; i < capacity; i++) {
         cell_header *h = cell_at(r, start + i);
-        atomic_init(&h->seq, start + i);
+        atomic_init(&h->seq, start + i); /* "not committed" (invariant 2) */
         h->pos = 0;
     }
     atomic_init(&r->tail, start);
+    atomic_init(&r->head_cache, start);
     atomic_init(&r->head, start);
     atomic_init(&r->high_water, 0);
     atomic_init(&r->drops_normal, 0);
@@ -172,43 +185,57 @@ static void *drop(rt_ring *r, bool priority)
     return NULL;
 }
 
+/* Reads the consumer's head and shares it with the other producers. */
+static uint32_t refresh_head(rt_ring *r, uint32_t cached)
+{
+    /* Acquire: pairs with the release store of head in rt_ring_release_sc:
+     * the consumer's reads of every slot below head happen before our
+     * writes to them. */
+    uint32_t head = atomic_load_explicit(&r->head, memory_order_acquire);
+    if (head != cached) {
+        /* Release: pairs with the acquire load of head_cache in
+         * rt_ring_reserve_mp, passing on what we acquired above. A racing
+         * producer may store an older head after us; that only overstates
+         * occupancy (invariant 5). */
+        atomic_store_explicit(&r->head_cache, head, memory_order_release);
+    }
+    return head;
+}
+
 void *rt_ring_reserve_mp(rt_ring *r, bool priority)
 {
-    int32_t limit = (int32_t)(r->mask + 1 - (priority ? 0 : r->headroom));
-    /* Relaxed: pos is only a guess, validated by the cell's seq and the CAS. */
+    uint32_t limit = r->mask + 1 - (priority ? 0 : r->headroom);
+    /* Relaxed: pos is only a guess, validated by the CAS. */
     uint32_t pos = atomic_load_explicit(&r->tail, memory_order_relaxed);
+    /* Acquire: pairs with the release store in refresh_head (which got the
+     * value from head with acquire), so the slots below it are free. */
+    uint32_t head = atomic_load_explicit(&r->head_cache, memory_order_acquire);
+    bool fresh = false;
 
     for (;;) {
-        /* Acquire: pairs with the release store of head in
-         * rt_ring_release_sc, so every cell below the head we see also
-         * shows its released seq to the load below (no false "full"). */
-        uint32_t head = atomic_load_explicit(&r->head, memory_order_acquire);
-        if ((int32_t)(pos - head) >= limit)
-            return drop(r, priority);
-
-        cell_header *h = cell_at(r, pos);
-        /* Acquire: pairs with the release store of seq in
-         * rt_ring_release_sc: the consumer's reads of last lap's payload
-         * happen before our writes to it. */
-        uint32_t seq = atomic_load_explicit(&h->seq, memory_order_acquire);
-        int32_t dif = (int32_t)(seq - pos);
-        if (dif == 0) {
-            /* Relaxed both ways: ownership of the cell was established by
-             * the acquire above; the CAS only arbitrates between producers.
-             * On failure pos receives the current tail. */
-            if (atomic_compare_exchange_weak_explicit(
-                    &r->tail, &pos, pos + 1, memory_order_relaxed,
-                    memory_order_relaxed)) {
-                h->pos = pos;
-                return payload_of(h);
-            }
-        } else if (dif < 0) {
-            return drop(r, priority); /* last lap's event still there */
-        } else {
-            /* Another producer took pos; relaxed as above. */
-            pos = atomic_load_explicit(&r->tail, memory_order_relaxed);
+        /* Unsigned on purpose: a head_cache far behind, or one newer than a
+         * stale pos, makes the difference huge, so it is re-read. */
+        if (pos - head >= limit) {
+            if (fresh)
+                return drop(r, priority);
+            head = refresh_head(r, head);
+            fresh = true;
+            /* Signed: pos may be older than the head just read; then the
+             * CAS below fails and brings the current tail. */
+            if ((int32_t)(pos - head) >= (int32_t)limit)
+                return drop(r, priority);
         }
+        /* Relaxed both ways: the slot is free by the acquire of head above;
+         * the CAS only arbitrates between producers. On failure pos gets the
+         * current tail (another producer has taken pos). */
+        if (atomic_compare_exchange_strong_explicit(&r->tail, &pos, pos + 1,
+                                                    memory_order_relaxed,
+                                                    memory_order_relaxed))
+            break;
     }
+    cell_header *h = cell_at(r, pos);
+    h->pos = pos;
+    return payload_of(h);
 }
 
 void rt_ring_commit_mp(rt_ring *r, void *payload)
@@ -260,19 +287,12 @@ void rt_ring_release_sc(rt_ring *r, uint32_t n)
         n = r->peeked;
     if (n == 0)
         return;
-    uint32_t capacity = r->mask + 1;
     /* Relaxed: the consumer is the only writer of head. */
     uint32_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
-
-    for (uint32_t i = 0; i < n; i++) {
-        /* Release: pairs with the acquire load of seq in rt_ring_reserve_mp;
-         * our reads of the payload finish before a producer rewrites it. */
-        atomic_store_explicit(&cell_at(r, head + i)->seq, head + i + capacity,
-                              memory_order_release);
-    }
     r->peeked -= n;
-    /* Release: pairs with the acquire loads of head in rt_ring_reserve_mp
-     * and rt_ring_occupancy; publishes the seq stores above with it. */
+    /* Release: pairs with the acquire loads of head in refresh_head and
+     * rt_ring_occupancy; our reads of the n payloads happen before any
+     * producer that sees this head rewrites them. */
     atomic_store_explicit(&r->head, head + n, memory_order_release);
 }
 
@@ -301,15 +321,14 @@ uint32_t rt_ring_headroom(const rt_ring *r)
 
 uint32_t rt_ring_occupancy(const rt_ring *r)
 {
-    /* Acquire: pairs with the release store of head in rt_ring_release_sc;
-     * loaded before tail so the difference is rarely negative. */
+    /* Acquire: pairs with the release store of head in rt_ring_release_sc.
+     * Each CAS of tail to x happens before the consumer can move head to x,
+     * so the tail loaded after this is never behind the head we see. */
     uint32_t head = atomic_load_explicit(&r->head, memory_order_acquire);
     /* Relaxed: a snapshot; nothing is read through it. */
     uint32_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
-    int32_t occ = (int32_t)(tail - head);
-    if (occ < 0)
-        return 0;
-    return (uint32_t)occ > r->mask + 1 ? r->mask + 1 : (uint32_t)occ;
+    uint32_t occ = tail - head;
+    return occ > r->mask + 1 ? r->mask + 1 : occ; /* clamp: defensive */
 }
 
 uint32_t rt_ring_high_water(const rt_ring *r)

@@ -30,14 +30,29 @@
  *
  * The DLL uses capacity RT_RING_DEFAULT_CAPACITY (4096) and headroom
  * RT_RING_DEFAULT_HEADROOM(capacity) = capacity / 8 (512). Events that close
- * something a collector has open - connection and link hangups (final byte
- * counts and duration), IP address releases and service stop - reserve with
- * priority: losing one leaves a session or a lease open downstream forever.
- * Everything else (accepts, re-authentications, assignments, configuration
- * notices) reserves normally, so a burst of new connections that fills the
- * ring still leaves 512 slots for the hangups that end sessions already
- * reported. The ring only enforces the split; which event is priority is
- * decided by the callout that makes it.
+ * something a collector already has open reserve with priority: connection
+ * hangups (final byte counts and duration) and IPv4/IPv6 address releases;
+ * losing one leaves a session or a lease open downstream for good. Everything
+ * else (accepts, links, re-authentications, assignments, worker notices)
+ * reserves normally, so a burst of new connections that fills the ring
+ * still leaves 512 slots for the hangups that end sessions already reported.
+ * The ring only enforces the split; the list of priority kinds lives in one
+ * place, rt_kind_is_priority (event.h).
+ *
+ * Usage
+ * -----
+ *   callout (any thread):
+ *       rt_event *ev = rt_ring_reserve_mp(ring, is_priority_kind(kind));
+ *       if (!ev)
+ *           return;                 (counted; the worker reports it)
+ *       fill ev with bounded copies only;
+ *       rt_ring_commit_mp(ring, ev);
+ *
+ *   worker (one thread):
+ *       n = rt_ring_peek_sc(ring, batch, max);
+ *       format and hand batch[0..n) to the sinks, in place;
+ *       rt_ring_release_sc(ring, n);
+ *       rt_ring_take_drops(ring, &normal, &priority);  -> events.dropped
  *
  * Portable C11 (<stdatomic.h>, 32-bit atomics only); no Windows headers.
  */
