@@ -5,11 +5,12 @@
  *   drive_pipeline DLL MANIFEST SESSIONS THREADS [--dir DIR jsonl|csv]
  *                  [--stop-drain-ms N]
  *
- * Each session: GetIpAddressForUser, AcceptNewConnection (3 or Ex),
- * AcceptNewLink, maybe AcceptReauthentication, LinkHangupNotification,
- * ConnectionHangupNotification (3 or Ex), ReleaseIpAddress, and for every
- * third session the IPv6 pair. Even sessions use the legacy structures,
- * odd ones RAS_CONNECTION_EX. Strings are hex-encoded UTF-16 in the
+ * Each session: GetIpAddressForUser, AcceptNewConnection (1, 2, 3 or Ex),
+ * AcceptNewLink, maybe AcceptReauthentication (or Ex), LinkHangupNotification,
+ * ConnectionHangupNotification (1, 2, 3 or Ex), ReleaseIpAddress, and for
+ * every third session the IPv6 pair: all 17 connection, link and address
+ * callouts. Odd sessions use RAS_CONNECTION_EX, even ones cycle through
+ * the legacy variants. Strings are hex-encoded UTF-16 in the
  * manifest (the whole array, as passed), so the checker sees exactly what
  * the DLL saw.
  */
@@ -98,7 +99,15 @@ static void run_session(manifest *m, unsigned tid, unsigned i)
 {
     unsigned id = tid * 1000000u + i;
     HANDLE hconn = (HANDLE)(uintptr_t)(0x100000000ull * (tid + 1) + i + 1);
+    /* odd sessions: Ex; even ones cycle through the legacy variants 1, 2, 3 */
     bool ex = id & 1;
+    unsigned variant = ex ? 0 : 1 + (id / 2) % 3;
+    static const char *const accept_names[] = {"MprAdminAcceptNewConnectionEx",
+        "MprAdminAcceptNewConnection", "MprAdminAcceptNewConnection2",
+        "MprAdminAcceptNewConnection3"};
+    static const char *const hangup_names[] = {"MprAdminConnectionHangupNotificationEx",
+        "MprAdminConnectionHangupNotification", "MprAdminConnectionHangupNotification2",
+        "MprAdminConnectionHangupNotification3"};
     static __thread RAS_CONNECTION_0 c0;
     static __thread RAS_CONNECTION_1 c1;
     static __thread RAS_CONNECTION_2 c2;
@@ -161,11 +170,16 @@ static void run_session(manifest *m, unsigned tid, unsigned i)
         c2.guid.Data1 = c3.guid.Data1 = id;
         c2.PppInfo2.lcp.dwAuthenticationProtocol = 0xC227;
         c3.PppInfo3.lcp.dwAuthenticationProtocol = 0xC227;
-        ((rt_pfn_accept_conn3)GET("MprAdminAcceptNewConnection3"))(&c0, &c1, &c2, &c3);
+        if (variant == 1)
+            ((rt_pfn_accept_conn)GET(accept_names[1]))(&c0, &c1);
+        else if (variant == 2)
+            ((rt_pfn_accept_conn2)GET(accept_names[2]))(&c0, &c1, &c2);
+        else
+            ((rt_pfn_accept_conn3)GET(accept_names[3]))(&c0, &c1, &c2, &c3);
     }
     mput(m, "{\"callout\":\"%s\",\"event\":\"connection.accept\",\"connection\":\"0x%llx\","
             "\"user\":\"",
-         ex ? "MprAdminAcceptNewConnectionEx" : "MprAdminAcceptNewConnection3",
+         accept_names[variant],
          (unsigned long long)(uintptr_t)hconn);
     mhex(m, user, UNLEN + 1);
     mput(m, "\",\"client_ipv4\":\"%ls\"}\n", client);
@@ -215,11 +229,16 @@ static void run_session(manifest *m, unsigned tid, unsigned i)
         c0.dwConnectDuration = duration;
         c1.dwBytesXmited = bytes_out;
         c1.dwBytesRcved = bytes_in;
-        ((rt_pfn_hangup3)GET("MprAdminConnectionHangupNotification3"))(&c0, &c1, &c2, &c3);
+        if (variant == 1)
+            ((rt_pfn_hangup)GET(hangup_names[1]))(&c0, &c1);
+        else if (variant == 2)
+            ((rt_pfn_hangup2)GET(hangup_names[2]))(&c0, &c1, &c2);
+        else
+            ((rt_pfn_hangup3)GET(hangup_names[3]))(&c0, &c1, &c2, &c3);
     }
     mput(m, "{\"callout\":\"%s\",\"event\":\"connection.stop\",\"connection\":\"0x%llx\","
             "\"duration_s\":%lu,\"bytes_in\":%lu,\"bytes_out\":%lu,\"user\":\"",
-         ex ? "MprAdminConnectionHangupNotificationEx" : "MprAdminConnectionHangupNotification3",
+         hangup_names[variant],
          (unsigned long long)(uintptr_t)hconn, (unsigned long)duration, (unsigned long)bytes_in,
          (unsigned long)bytes_out);
     mhex(m, user, UNLEN + 1);
