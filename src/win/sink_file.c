@@ -351,6 +351,11 @@ static void fs_close(void *ctx)
     free(f);
 }
 
+bool rt_sink_file_needs_json(void *ctx)
+{
+    return !((const file_sink *)ctx)->csv;
+}
+
 const rastap_sink_vtbl *rt_sink_file_vtbl(void)
 {
     static const rastap_sink_vtbl vt = {sizeof vt, RASTAP_SINK_ABI_VERSION, "file",

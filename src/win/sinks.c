@@ -34,6 +34,7 @@ typedef struct sink {
     const rastap_sink_vtbl *vt;
     void *ctx;
     bool open;
+    bool needs_json; /* false for built-in sinks that format from `native` */
     backlog_entry *bl; /* ring of BACKLOG_RECORDS, allocated on first use */
     uint32_t bl_head, bl_count;
     ULONGLONG next_retry;
@@ -104,6 +105,7 @@ static bool try_open(sink *s)
     int32_t rc = s->vt->open(&set, &host, &s->ctx);
     if (rc == RASTAP_SINK_OK) {
         s->open = true;
+        s->needs_json = rt_sink_needs_json(s->vt, s->ctx);
         return true;
     }
     rt_diag_report(RT_DIAG_ERROR, "sink %s (%s) could not open (%d); retrying", s->cfg.name,
@@ -164,23 +166,28 @@ static void backlog_push(sink *s, const rt_out_record *r)
 
 /* ------------------------------------------------------------- delivery */
 
-/* Formats recs into rastap_records (JSON in `text`). */
-static size_t build(const rt_out_record *recs, size_t n)
+/* Fills recs_out from recs; with `json`, also formats each record into
+ * `text` (sinks that format for themselves do not pay for it). */
+static size_t build(const rt_out_record *recs, size_t n, bool json)
 {
     rt_buf b = {text, 0, text_cap, false};
     for (size_t i = 0; i < n; i++) {
-        rt_record r = {recs[i].seq, recs[i].time_us, recs[i].ev, recs[i].tunnel_hint};
-        size_t start = b.len;
-        if (rt_format_jsonl(&fmt, &r, &b) != 0)
-            return i; /* cannot happen: text holds BATCH_MAX worst cases */
         rastap_record *o = &recs_out[i];
         o->size = sizeof *o;
         o->seq = recs[i].seq;
         o->time_us = recs[i].time_us;
         o->event = rt_kind_name(recs[i].ev->kind);
+        o->json = NULL;
+        o->json_len = 0;
+        o->native = &recs[i];
+        if (!json)
+            continue;
+        rt_record r = {recs[i].seq, recs[i].time_us, recs[i].ev, recs[i].tunnel_hint};
+        size_t start = b.len;
+        if (rt_format_jsonl(&fmt, &r, &b) != 0)
+            return i; /* cannot happen: text holds BATCH_MAX worst cases */
         o->json = text + start;
         o->json_len = b.len - start - 1; /* without the '\n' */
-        o->native = &recs[i];
     }
     return n;
 }
@@ -209,7 +216,7 @@ static void drain_backlog(sink *s)
             backlog_entry *e = &s->bl[(s->bl_head + n) % BACKLOG_RECORDS];
             tmp[n] = (rt_out_record){e->seq, e->time_us, &e->ev, e->tunnel_hint};
         }
-        n = build(tmp, n);
+        n = build(tmp, n, s->needs_json);
         size_t acc = offer(s, n);
         s->bl_head = (uint32_t)((s->bl_head + acc) % BACKLOG_RECORDS);
         s->bl_count -= (uint32_t)acc;
@@ -233,12 +240,13 @@ void rt_sinks_write(const rt_out_record *recs, size_t n)
 {
     while (n > 0) {
         size_t chunk = n < BATCH_MAX ? n : BATCH_MAX;
-        bool built = false;
+        int built = 0; /* 0 nothing, 1 records, 2 records with JSON */
         for (unsigned i = 0; i < nsinks; i++) {
             sink *s = &sinks[i];
             if (s->open && s->bl_count == 0) {
-                if (!built)
-                    built = build(recs, chunk) == chunk;
+                int need = s->needs_json ? 2 : 1;
+                if (built < need && build(recs, chunk, need == 2) == chunk)
+                    built = need;
                 size_t acc = offer(s, chunk);
                 for (size_t k = acc; k < chunk; k++)
                     backlog_push(s, &recs[k]);
@@ -246,7 +254,7 @@ void rt_sinks_write(const rt_out_record *recs, size_t n)
                 for (size_t k = 0; k < chunk; k++)
                     backlog_push(s, &recs[k]);
                 retry_if_due(s);
-                built = false; /* drain_backlog reused the shared buffers */
+                built = 0; /* drain_backlog reused the shared buffers */
             }
         }
         recs += chunk;

@@ -71,6 +71,10 @@ void rt_sinks_stats(unsigned i, rt_sink_stats *out, const char **name);
 /* Built-in sink types (sink_types.c): the vtable for a `Type` value, or NULL. */
 const rastap_sink_vtbl *rt_sink_builtin(const char *type);
 bool rt_sink_type_known(const char *type);
+/* Whether an open built-in sink reads rastap_record.json (third-party sinks
+ * always get it); a sink that formats from `native` does not. */
+bool rt_sink_needs_json(const rastap_sink_vtbl *vt, void *ctx);
+bool rt_sink_file_needs_json(void *ctx);
 const rastap_sink_vtbl *rt_sink_file_vtbl(void);
 
 /* rt_sink_config helpers for building defaults and tests. */

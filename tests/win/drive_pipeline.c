@@ -339,6 +339,7 @@ int main(int argc, char **argv)
     for (unsigned t = 0; t < threads; t++)
         fwrite(args[t].m.p, 1, args[t].m.len, f);
     fclose(f);
+    tu_config_file_sink(NULL, NULL); /* leave no configuration behind */
     printf("fired %u sessions from %u threads; terminate returned %lu\n", sessions, threads,
            (unsigned long)rc);
     return rc == NO_ERROR ? 0 : 1;

@@ -318,8 +318,12 @@ def audit_altered(c):
 @case
 def e2e_rastap(c):
     """The real thing: rastap.dll's worker and JSON Lines sink must deliver
-    every event exactly once (enable with -DRT_E2E_AUDIT=ON)."""
+    every event exactly once (disable with -DRT_E2E_AUDIT=OFF)."""
     expect(c.rastap, "--rastap not given")
+    # rastap with no configuration writes to %ProgramData%\rastap: make sure
+    # no earlier test left a configuration behind.
+    c.run(["reg", "delete", "HKLM\\SYSTEM\\CurrentControlSet\\Services\\RemoteAccess\\"
+           "Parameters\\AdminDll\\rastap", "/f", "/reg:64"])
     rc, out, js = c.host(c.win(c.rastap), "--sessions", 2000, "--threads", 2, "--audit",
                          "C:\\ProgramData\\rastap")
     expect_text(out, r"^lost: 0$")
