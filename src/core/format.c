@@ -230,7 +230,7 @@ static void put_text(struct emitter *e, enum field f, const char *s, size_t n)
     }
     if ((p = fast_key(e->b, &fields[f].key, n + 2)) != NULL) {
         *p++ = '"';
-        memcpy(p, s, n);
+        rt_copy(p, s, n);
         p[n] = '"';
         e->b->len = (size_t)(p + n + 1 - e->b->p);
         return;

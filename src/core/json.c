@@ -100,7 +100,8 @@ static bool str8(rt_buf *b, const unsigned char *s, size_t n, bool stop_nul)
         k = escape_cp(cp, tmp);
         if ((size_t)(last - o) < k)
             return rt_buf_fail(b);
-        memcpy(o, tmp, k);
+        for (size_t j = 0; j < k; j++) /* k <= 6: no call */
+            o[j] = tmp[j];
         o += k;
         i += used;
     }
@@ -148,7 +149,8 @@ bool rt_json_str_utf16(rt_buf *b, const rt_wchar *s, size_t max_units)
         k = escape_cp(rt_utf16_decode(s + i, n - i, &used), tmp);
         if ((size_t)(last - o) < k)
             return rt_buf_fail(b);
-        memcpy(o, tmp, k);
+        for (size_t j = 0; j < k; j++) /* k <= 6: no call */
+            o[j] = tmp[j];
         o += k;
         i += used;
     }

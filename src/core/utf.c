@@ -7,6 +7,8 @@
  */
 #include "utf.h"
 
+#include "buf.h"
+
 #include <string.h>
 
 size_t rt_utf16_len(const rt_wchar *s, size_t max_units)
@@ -134,7 +136,8 @@ size_t rt_utf16_to_utf8(const rt_wchar *src, size_t max_units, char *dst, size_t
         k = rt_utf8_encode(rt_utf16_decode(src + i, max_units - i, &used), tmp);
         if (room - o < k)
             break; /* truncate before the code point, never inside it */
-        memcpy(dst + o, tmp, k);
+        for (size_t j = 0; j < k; j++) /* k <= 4: no call */
+            dst[o + j] = tmp[j];
         o += k;
         i += used;
     }
@@ -182,7 +185,7 @@ size_t rt_utf8_sanitize(const char *src, size_t max_bytes, char *dst, size_t cap
         if (room - o < k)
             break;
         if (ok) /* well-formed: copy the bytes as they are */
-            memcpy(dst + o, u + i, k);
+            rt_copy(dst + o, u + i, k);
         else
             memcpy(dst + o, RT_UTF8_REPLACEMENT, 3);
         o += k;
