@@ -41,6 +41,7 @@ void rt_runtime_detach(bool process_terminating)
      * Terminate (it holds a module reference while it runs). */
     if (process_terminating)
         return;
+    rt_config_reclaim(true);
     rt_ring *ring = atomic_exchange_explicit(&rt_rt.ring, NULL, memory_order_acq_rel);
     if (ring)
         rt_ring_destroy(ring);
@@ -103,7 +104,7 @@ static DWORD ensure_ring(uint32_t capacity)
     if (old && slot == 4)
         return NO_ERROR; /* changed too often: keep the ring we have */
     rt_ring *ring = NULL;
-    if (rt_ring_create(&ring, capacity, (uint32_t)sizeof(rt_event), capacity / 8) != 0)
+    if (rt_ring_create(&ring, capacity, (uint32_t)sizeof(rt_event), RT_RING_DEFAULT_HEADROOM(capacity)) != 0)
         return ERROR_NOT_ENOUGH_MEMORY;
     if (old)
         retired[slot] = old;
@@ -142,5 +143,8 @@ void rt_runtime_stop(void)
         return;
     /* Callouts arriving from now on are refused and counted. */
     atomic_store_explicit(&rt_rt.intake_open, 0, memory_order_release);
+    const rt_config *cfg = rt_config_current(); /* StopDrainMs applies live */
+    if (cfg)
+        rt_rt.stop_drain_ms = cfg->core.stop_drain_ms;
     rt_worker_stop(rt_rt.stop_drain_ms);
 }

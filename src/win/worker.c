@@ -26,8 +26,10 @@
 #include "clock.h"
 #include "config.h"
 #include "diag.h"
+#include "reload.h"
 #include "runtime.h"
 #include "sinks.h"
+#include "status.h"
 #include "tunnels.h"
 #include "utf.h"
 #include "version.h"
@@ -81,6 +83,7 @@ static void make_instance(void)
 /* Sends n records of `out` to the sinks. */
 static void deliver(size_t n)
 {
+    rt_status_count(out, n);
     rt_sinks_write(out, n);
 }
 
@@ -130,6 +133,31 @@ static void handle_batch(void **slots, uint32_t n)
         rt_tunnels_forget(slots[i]);
 }
 
+/* Between two batches: apply what the configuration watcher found
+ * (reload.h). Records already handed to the sinks are written by close (what
+ * a sink still cannot take is counted as dropped); records still in the
+ * ring go to the reopened sinks. */
+static void check_config(rt_ring *ring)
+{
+    const rt_reload_change *ch = rt_reload_take();
+    if (!ch)
+        return;
+    if (ch->sinks_changed) {
+        report_losses(ring, rt_sinks_tick(false));
+        uint64_t lost = rt_sinks_close();
+        rt_sinks_open(ch->sinks, ch->nsinks, &fmt);
+        if (lost) {
+            run_dropped += lost;
+            emit_dropped(lost, "sink_reconfigured");
+        }
+    }
+    for (unsigned i = 0; i < ch->nrecords; i++) {
+        made = ch->records[i];
+        emit_made();
+    }
+    rt_status_publish(ring);
+}
+
 static void finish(rt_ring *ring)
 {
     uint32_t left = rt_ring_occupancy(ring);
@@ -168,6 +196,8 @@ static DWORD WINAPI worker_main(void *arg)
     void *slots[BATCH];
     rt_clock_reanchor();
     rt_sinks_open(configs, nconfigs, &fmt);
+    rt_status_open();
+    rt_reload_start();
     ULONGLONG next_tick = GetTickCount64() + TICK_MS;
     bool dirty = false;
     unsigned polls = 0;
@@ -183,9 +213,11 @@ static DWORD WINAPI worker_main(void *arg)
         if (now >= next_tick) {
             rt_clock_reanchor();
             report_losses(ring, rt_sinks_tick(dirty));
+            rt_status_publish(ring);
             dirty = false;
             next_tick = now + TICK_MS;
         }
+        check_config(ring);
         if (n)
             continue;
         if (atomic_load_explicit(&stopping, memory_order_acquire)) {
@@ -201,7 +233,9 @@ static DWORD WINAPI worker_main(void *arg)
         }
         wait_idle(ring, (DWORD)(next_tick > now ? next_tick - now : 1));
     }
+    rt_reload_stop();
     finish(ring);
+    rt_status_close();
     FreeLibraryAndExitThread(rt_rt.module, 0);
     return 0;
 }
@@ -244,6 +278,7 @@ DWORD rt_worker_start(void)
     run_events = run_dropped = 0;
     atomic_store_explicit(&stopping, 0, memory_order_relaxed);
     push_service_start(ring);
+    rt_reload_push_start(ring);
 
     HMODULE self = NULL;
     if (!GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS, (LPCWSTR)(void *)worker_main,
