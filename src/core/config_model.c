@@ -19,6 +19,8 @@
  */
 #include "config_model.h"
 
+#include "ipassign.h"
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -711,6 +713,8 @@ void rt_cfg_core_value(rt_cfg *c, const char *name, uint32_t type, const void *d
         c->core_set |= 1u << i;
         return;
     }
+    if (rt_ip_settings_knows(name))
+        return; /* address assignment values: checked by its own reader (ipassign.h) */
     show_value(type, data, size, shown, sizeof shown);
     names_list(core_schema, RT_CFG_CORE_COUNT, list, sizeof list);
     problem(c, name, shown, "unknown value; rastap's key takes %s and the Sinks subkey", list);

@@ -143,6 +143,11 @@ typedef struct rt_cfg {
     rt_cfg_expand_fn expand;
     void *expand_ctx;
 
+    /* Address assignment (ipassign.h), built by the platform's reader from
+     * the values the model leaves to it; moved into the configuration that
+     * is built from this model, freed with it otherwise. */
+    struct rt_ip_snapshot *ip;
+
     /* The large arrays last: rt_cfg_init clears only what precedes them;
      * an entry is written whole before it is counted. */
     rt_cfg_sink sinks[RT_CFG_MAX_SINKS];

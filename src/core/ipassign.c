@@ -156,6 +156,12 @@ bool rt_ip_settings_has_iid_key(const rt_ip_settings *s)
     return s && s->has_key;
 }
 
+rt_ip_mode rt_ip_settings_mode(const rt_ip_settings *s, int family)
+{
+    return s && (family == RT_IP_V4 || family == RT_IP_V6) ? (rt_ip_mode)s->mode[family]
+                                                           : RT_IP_OFF;
+}
+
 void rt_ip_settings_set_iid_key(rt_ip_settings *s, const uint8_t key[16])
 {
     if (!s || !key)

@@ -111,6 +111,8 @@ int rt_ip_settings_value(rt_ip_settings *s, const char *name, uint32_t type, con
 /* Ipv6IidKey was given. Otherwise the reader supplies one (generated and
  * stored once, src/win/ipassign_win.c) with rt_ip_settings_set_iid_key. */
 bool rt_ip_settings_has_iid_key(const rt_ip_settings *s);
+/* The mode the settings give a family (RT_IP_V4 / RT_IP_V6). */
+rt_ip_mode rt_ip_settings_mode(const rt_ip_settings *s, int family);
 void rt_ip_settings_set_iid_key(rt_ip_settings *s, const uint8_t key[16]);
 
 /* -------------------------------------------------------- snapshots */

@@ -7,19 +7,32 @@
  * the ring is full the loss is counted by the ring and reported by the
  * worker as an events.dropped record.
  *
- * Accept* return TRUE (the accounting DLL does not take decisions yet); the
- * address callouts keep what RAS proposed and ask for the release
- * notification so the release is recorded too.
+ * Accept* return TRUE (the accounting DLL does not take decisions yet).
+ * The address callouts hand their arguments to ipassign_win.c, which
+ * decides from the configuration snapshot in force (docs/addresses.md):
+ * keep RAS's proposal (off, observe) or assign a static or pooled address;
+ * the record gets the decision either way, and the decision is made even
+ * when the ring is full.
  */
 #include <string.h>
 
 #include "capture.h"
+#include "config.h"
+#include "ipassign_win.h"
 #include "runtime.h"
 
 /* Not declared by MinGW's mprapi.h (contract §3.10 #3). */
 BOOL APIENTRY MprAdminAcceptNewConnectionEx(RAS_CONNECTION_EX *x);
 BOOL APIENTRY MprAdminAcceptReauthenticationEx(RAS_CONNECTION_EX *x);
 VOID APIENTRY MprAdminConnectionHangupNotificationEx(RAS_CONNECTION_EX *x);
+
+/* The address snapshot in force: NULL before the first configuration
+ * (observe). One acquire load; valid until the callout returns (config.h). */
+static const rt_ip_snapshot *ip_snapshot(void)
+{
+    const rt_config *cfg = rt_config_current();
+    return cfg ? cfg->ip : NULL;
+}
 
 /* Accept records carry identity and addresses, not counters. */
 static void finish_accept(rt_event *ev)
@@ -53,10 +66,16 @@ DWORD APIENTRY MprAdminInitializeDllEx(MPRAPI_ADMIN_DLL_CALLBACKS *callbacks)
     if (err != NO_ERROR)
         return err;
     cb->revision = RT_MPRAPI_ADMIN_DLL_VERSION_2;
-    cb->lpfnMprAdminGetIpAddressForUser = MprAdminGetIpAddressForUser;
-    cb->lpfnMprAdminReleaseIpAddress = MprAdminReleaseIpAddress;
-    cb->lpfnMprAdminGetIpv6AddressForUser = MprAdminGetIpv6AddressForUser;
-    cb->lpfnMprAdminReleaseIpV6AddressForUser = release_ipv6_callback;
+    /* Mode off: leave the pair out (both or neither), so RRAS's own
+     * assignment or another DLL keeps the job (docs/addresses.md). Read
+     * once: off <-> on takes effect at the next RRAS start. */
+    const rt_ip_snapshot *ip = ip_snapshot();
+    bool v4 = rt_ipassign_win_registers(ip, RT_IP_V4);
+    bool v6 = rt_ipassign_win_registers(ip, RT_IP_V6);
+    cb->lpfnMprAdminGetIpAddressForUser = v4 ? MprAdminGetIpAddressForUser : NULL;
+    cb->lpfnMprAdminReleaseIpAddress = v4 ? MprAdminReleaseIpAddress : NULL;
+    cb->lpfnMprAdminGetIpv6AddressForUser = v6 ? MprAdminGetIpv6AddressForUser : NULL;
+    cb->lpfnMprAdminReleaseIpV6AddressForUser = v6 ? release_ipv6_callback : NULL;
     cb->lpfnRasAdminAcceptNewLink = MprAdminAcceptNewLink;
     cb->lpfnRasAdminLinkHangupNotification = MprAdminLinkHangupNotification;
     cb->lpfnRasAdminTerminateDll = MprAdminTerminateDll;
@@ -217,74 +236,47 @@ VOID APIENTRY MprAdminLinkHangupNotification(RAS_PORT_0 *p0, RAS_PORT_1 *p1)
 
 DWORD APIENTRY MprAdminGetIpAddressForUser(WCHAR *user, WCHAR *port, DWORD *ip, BOOL *notify)
 {
-    DWORD offered = ip ? *ip : 0;
-    if (notify)
-        *notify = TRUE;
     rt_event *ev = rt_event_begin(RT_EV_IP_ASSIGN, RT_CO_GET_IP_ADDRESS);
+    DWORD rc = rt_ipassign_win_get_v4(ip_snapshot(), user, port, ip, notify, ev ? &ev->u.ip : NULL);
     if (ev) {
-        rt_ev_ip *e = &ev->u.ip;
         rt_capture_ip_names(ev, user, port);
-        e->ipv4_offered = offered;
-        e->ipv4 = offered; /* observe: RAS's proposal stands */
-        e->has_ipv4 = ip != NULL && offered != 0;
-        e->has_ipv6 = 0;
-        e->source = RT_SRC_RAS;
-        e->notify_release = notify != NULL;
-        e->result = 0;
         rt_event_end(ev);
     }
-    return NO_ERROR;
+    return rc;
 }
 
 VOID APIENTRY MprAdminReleaseIpAddress(WCHAR *user, WCHAR *port, DWORD *ip)
 {
     rt_event *ev = rt_event_begin(RT_EV_IP_RELEASE, RT_CO_RELEASE_IP_ADDRESS);
+    rt_ipassign_win_release_v4(user, port, ip, ev ? &ev->u.ip : NULL);
     if (ev) {
-        rt_ev_ip *e = &ev->u.ip;
         rt_capture_ip_names(ev, user, port);
-        e->ipv4 = ip ? *ip : 0;
-        e->ipv4_offered = 0;
-        e->has_ipv4 = ip != NULL && *ip != 0;
-        e->has_ipv6 = 0;
-        e->source = RT_SRC_RAS;
-        e->notify_release = 0;
-        e->result = 0;
         rt_event_end(ev);
     }
-}
-
-static void ipv6_event(rt_kind kind, rt_callout callout, const WCHAR *user, const WCHAR *port,
-                       const IN6_ADDR *addr, bool notify)
-{
-    rt_event *ev = rt_event_begin(kind, callout);
-    if (!ev)
-        return;
-    rt_ev_ip *e = &ev->u.ip;
-    rt_capture_ip_names(ev, user, port);
-    if (addr)
-        memcpy(e->ipv6, addr, sizeof e->ipv6);
-    e->has_ipv6 = addr != NULL;
-    e->has_ipv4 = 0;
-    e->ipv4 = e->ipv4_offered = 0;
-    e->source = RT_SRC_RAS;
-    e->notify_release = notify;
-    e->result = 0;
-    rt_event_end(ev);
 }
 
 DWORD CALLBACK MprAdminGetIpv6AddressForUser(WCHAR *user, WCHAR *port, IN6_ADDR *addr,
                                              BOOL *notify)
 {
-    if (notify)
-        *notify = TRUE;
-    ipv6_event(RT_EV_IPV6_ASSIGN, RT_CO_GET_IPV6_ADDRESS, user, port, addr, notify != NULL);
-    return NO_ERROR;
+    rt_event *ev = rt_event_begin(RT_EV_IPV6_ASSIGN, RT_CO_GET_IPV6_ADDRESS);
+    DWORD rc = rt_ipassign_win_get_v6(ip_snapshot(), user, port, addr, notify,
+                                      ev ? &ev->u.ip : NULL);
+    if (ev) {
+        rt_capture_ip_names(ev, user, port);
+        rt_event_end(ev);
+    }
+    return rc;
 }
 
 /* The SDK declares this VOID, MinGW DWORD; on x86 and x64 the return value
  * travels in a register, so returning NO_ERROR suits both callers. */
 DWORD CALLBACK MprAdminReleaseIpv6AddressForUser(WCHAR *user, WCHAR *port, IN6_ADDR *addr)
 {
-    ipv6_event(RT_EV_IPV6_RELEASE, RT_CO_RELEASE_IPV6_ADDRESS, user, port, addr, false);
+    rt_event *ev = rt_event_begin(RT_EV_IPV6_RELEASE, RT_CO_RELEASE_IPV6_ADDRESS);
+    rt_ipassign_win_release_v6(user, port, addr, ev ? &ev->u.ip : NULL);
+    if (ev) {
+        rt_capture_ip_names(ev, user, port);
+        rt_event_end(ev);
+    }
     return NO_ERROR;
 }

@@ -14,6 +14,7 @@
  * compiles this file too (validate, show).
  */
 #include "config.h"
+#include "ipassign_win.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
@@ -108,6 +109,8 @@ static bool read_values(HKEY k, rt_cfg *m, int sink, const char *key, const WCHA
             bool named = RegEnumValueW(k, i, wname, &name_len, NULL, &type, NULL, &size) ==
                          ERROR_SUCCESS;
             name_utf8(wname, named ? name_len : 0, name, sizeof name);
+            if (named && sink < 0 && rt_ip_settings_knows(name))
+                continue; /* address values may be large: ipassign_win.c reads them */
             snprintf(full, sizeof full, "%s%s%s", key, *key ? "\\" : "", named ? name : "?");
             rt_cfg_problem_add(m, full, "",
                                named ? "too large: a value holds at most 64 KiB here"
@@ -121,6 +124,8 @@ static bool read_values(HKEY k, rt_cfg *m, int sink, const char *key, const WCHA
         if (skip && _wcsicmp(wname, skip) == 0)
             continue;
         name_utf8(wname, name_len, name, sizeof name);
+        if (sink < 0 && rt_ip_settings_knows(name))
+            continue; /* address values: read by ipassign_win.c */
         give(m, sink, name, type, data, size);
     }
 }
@@ -185,6 +190,27 @@ static void read_sinks(HKEY root, rt_cfg *m, BYTE *data)
     RegCloseKey(sinks);
 }
 
+/* Address-assignment problems join the model's: one refuses the whole. */
+static void ip_problem(void *ctx, const char *key, const char *value, const char *reason)
+{
+    rt_cfg_problem_add(ctx, key, value, reason);
+}
+
+/* The model's verdict; a refused model keeps no address snapshot. */
+static int finish(rt_cfg *m)
+{
+    int rc = rt_cfg_finish(m);
+    if (rc != 0)
+        rt_config_read_done(m);
+    return rc;
+}
+
+void rt_config_read_done(rt_cfg *m)
+{
+    rt_ip_snapshot_free(m->ip);
+    m->ip = NULL;
+}
+
 int rt_config_read(HKEY root, rt_cfg *m)
 {
     rt_cfg_init(m, rt_config_expand, NULL);
@@ -211,19 +237,24 @@ int rt_config_read(HKEY root, rt_cfg *m)
     m->key_present = true;
     if (read_values(root, m, -1, "", NULL, data))
         read_sinks(root, m, data);
+    free(data);
+    int ip_rc = rt_ipassign_win_load(root, ip_problem, m, &m->ip);
+    if (ip_rc != 0 && m->nproblems == 0)
+        rt_cfg_problem_add(m, "(address assignment)", "", rt_error_message(ip_rc));
     if (own)
         RegCloseKey(own);
-    free(data);
-    return rt_cfg_finish(m);
+    return finish(m);
 }
 
 /* ---------------------------------------------------------- snapshots */
 
-rt_config *rt_config_build(const rt_cfg *m)
+rt_config *rt_config_build(rt_cfg *m)
 {
     rt_config *c = calloc(1, sizeof *c + (size_t)m->nactive * sizeof(rt_sink_config));
     if (!c)
         return NULL;
+    c->ip = m->ip; /* moved: the configuration owns it now */
+    m->ip = NULL;
     c->core.ring_size = m->ring_size;
     c->core.stop_drain_ms = m->stop_drain_ms;
     c->core.diag_level = m->diag_level;
@@ -245,6 +276,8 @@ rt_config *rt_config_build(const rt_cfg *m)
 
 void rt_config_free(rt_config *c)
 {
+    if (c)
+        rt_ip_snapshot_free(c->ip);
     free(c);
 }
 
@@ -273,7 +306,8 @@ bool rt_config_same(const rt_config *a, const rt_config *b)
 {
     return a->core.ring_size == b->core.ring_size &&
            a->core.stop_drain_ms == b->core.stop_drain_ms &&
-           a->core.diag_level == b->core.diag_level && rt_config_same_sinks(a, b);
+           a->core.diag_level == b->core.diag_level && rt_config_same_sinks(a, b) &&
+           rt_ip_snapshot_digest(a->ip) == rt_ip_snapshot_digest(b->ip);
 }
 
 /* Writers take `writer`; readers never do. */

@@ -49,6 +49,7 @@ typedef struct rt_core_settings {
 typedef struct rt_config {
     uint64_t generation;          /* 1, 2, 3 ... per process, one per applied configuration */
     rt_core_settings core;
+    struct rt_ip_snapshot *ip;    /* address assignment (ipassign.h); owned, may be NULL */
     unsigned nsinks;              /* the sinks that run, in order */
     rt_sink_config sinks[];
 } rt_config;
@@ -68,7 +69,10 @@ bool rt_config_expand(void *ctx, const char *in, char *out, size_t cap);
 
 /* A new, unpublished snapshot of a valid model (generation 0), or NULL
  * when out of memory. Free with rt_config_free unless published. */
-rt_config *rt_config_build(const rt_cfg *m);
+rt_config *rt_config_build(rt_cfg *m);
+/* Frees what rt_config_read attached to m that no configuration took over
+ * (the address snapshot); for readers that only validate. */
+void rt_config_read_done(rt_cfg *m);
 void rt_config_free(rt_config *c);
 
 /* Same settings (generation ignored), and same sinks only. */

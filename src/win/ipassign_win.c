@@ -214,7 +214,9 @@ int rt_ipassign_win_load(HKEY root, rt_ip_problem_fn fn, void *ctx, rt_ip_snapsh
         rt_ip_settings_free(s);
         return err;
     }
-    if (!rt_ip_settings_has_iid_key(s)) {
+    /* Only IPv6 assignment derives identifiers: only then is a key generated
+     * (and stored), so reading a configuration never writes to it otherwise. */
+    if (!rt_ip_settings_has_iid_key(s) && rt_ip_settings_mode(s, RT_IP_V6) == RT_IP_ASSIGN) {
         uint8_t key[16];
         rt_ipassign_win_iid_key(root, key, NULL);
         rt_ip_settings_set_iid_key(s, key);

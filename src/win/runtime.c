@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "ipassign_win.h"
 #include "worker.h"
 
 rt_runtime rt_rt;
@@ -42,6 +43,7 @@ void rt_runtime_detach(bool process_terminating)
     if (process_terminating)
         return;
     rt_config_reclaim(true);
+    rt_ipassign_win_unload(); /* after the last configuration that used the leases */
     rt_ring *ring = atomic_exchange_explicit(&rt_rt.ring, NULL, memory_order_acq_rel);
     if (ring)
         rt_ring_destroy(ring);

@@ -257,7 +257,8 @@ static void run_session(manifest *m, unsigned tid, unsigned i)
         a6.s6_bytes[1] = 0x01;
         a6.s6_bytes[2] = 0x0d;
         a6.s6_bytes[3] = 0xb8;
-        memcpy(&a6.s6_bytes[8], &id, sizeof id);
+        unsigned iid = id + 1; /* an all-zero interface id means "none proposed" */
+        memcpy(&a6.s6_bytes[8], &iid, sizeof iid);
         ((rt_pfn_get_ipv6)GET("MprAdminGetIpv6AddressForUser"))(user, port, &a6, &notify);
         ((rt_pfn_release_ipv6)GET("MprAdminReleaseIpv6AddressForUser"))(user, port, &a6);
         for (int k = 0; k < 2; k++) {
@@ -265,7 +266,7 @@ static void run_session(manifest *m, unsigned tid, unsigned i)
                  k ? "MprAdminReleaseIpv6AddressForUser" : "MprAdminGetIpv6AddressForUser",
                  k ? "ipv6.release" : "ipv6.assign");
             mhex(m, port, wcslen(port) + 1);
-            mput(m, "\",\"iid\":%u}\n", id);
+            mput(m, "\",\"iid\":%u}\n", iid);
         }
     }
 }

@@ -125,6 +125,7 @@ int cmd_validate(int argc, WCHAR **argv)
             where(&s));
         print_problems(m);
     }
+    rt_config_read_done(m);
     free(m);
     return rc != RC_OK ? rc : valid ? RC_OK : RC_PROBLEMS;
 }
@@ -171,6 +172,7 @@ int cmd_show(int argc, WCHAR **argv)
         return RC_FAILED;
     rc = load(&s, m, &valid);
     if (rc != RC_OK) {
+        rt_config_read_done(m);
         free(m);
         return rc;
     }
@@ -247,6 +249,7 @@ int cmd_show(int argc, WCHAR **argv)
         out("RingSize takes effect at the next start of rastap (Restart-Service RemoteAccess);\n"
             "everything else applies within a second of a change.\n");
     }
+    rt_config_read_done(m);
     free(m);
     return valid ? RC_OK : RC_PROBLEMS;
 }
