@@ -14,7 +14,7 @@ log() { printf '[setup] %s\n' "$*"; }
 
 packages=(cmake make gcc libc6-dev gcc-mingw-w64-x86-64 gcc-mingw-w64-i686
     binutils-mingw-w64-x86-64 binutils-mingw-w64-i686 mingw-w64-tools
-    wine64 libcmocka-dev python3 dpkg-dev xz-utils gnuplot-nox libck-dev)
+    wine64 libcmocka-dev python3 dpkg-dev xz-utils gnuplot-nox libck-dev rsyslog rsyslog-relp)
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 

@@ -4,6 +4,7 @@
  */
 #include <string.h>
 
+#include "sink_syslog.h"
 #include "sinks.h"
 
 typedef const rastap_sink_vtbl *(*vtbl_fn)(void);
@@ -15,6 +16,8 @@ static const struct {
     needs_json_fn needs_json; /* NULL: the sink always reads record.json */
 } builtin[] = {
     {"file", rt_sink_file_vtbl, .needs_json = rt_sink_file_needs_json},
+    {"syslog", rt_sink_syslog_vtbl, NULL},
+    {"eventlog", rt_sink_eventlog_vtbl, NULL},
 };
 
 const rastap_sink_vtbl *rt_sink_builtin(const char *type)

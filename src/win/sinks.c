@@ -15,6 +15,7 @@
 #include <windows.h>
 
 #include "diag.h"
+#include "sink_syslog.h"
 #include "utf.h"
 
 #define BATCH_MAX 256
@@ -49,6 +50,7 @@ static rt_format_ctx fmt;
 static char *text;            /* JSON of the batch being delivered */
 static size_t text_cap;
 static rastap_record recs_out[BATCH_MAX];
+static uint64_t spool_lost;   /* from syslog sinks' spools, not yet reported */
 
 /* ------------------------------------------------------------ settings */
 
@@ -262,15 +264,36 @@ void rt_sinks_write(const rt_out_record *recs, size_t n)
     }
 }
 
+/* A syslog sink delivers from its spool when flush() pumps it, so it is
+ * flushed every tick, records or not; its spool losses and backlog are
+ * collected here. */
+static void tick_syslog(sink *s)
+{
+    uint64_t lost = rt_sink_syslog_take_lost(s->ctx);
+    s->st.dropped += lost;
+    spool_lost += lost;
+    rt_sink_syslog_backlog(s->ctx, &s->st.spooled, &s->st.spool_bytes);
+}
+
+uint64_t rt_sinks_take_spool_lost(void)
+{
+    uint64_t n = spool_lost;
+    spool_lost = 0;
+    return n;
+}
+
 uint64_t rt_sinks_tick(bool flush_due)
 {
     uint64_t dropped = 0;
     for (unsigned i = 0; i < nsinks; i++) {
         sink *s = &sinks[i];
+        bool syslog = s->vt == rt_sink_syslog_vtbl();
         if (!s->open || s->bl_count)
             retry_if_due(s);
-        if (flush_due && s->open && s->vt->flush(s->ctx) != RASTAP_SINK_OK)
+        if ((flush_due || syslog) && s->open && s->vt->flush(s->ctx) != RASTAP_SINK_OK)
             s->st.failed++;
+        if (syslog && s->open)
+            tick_syslog(s);
         dropped += s->dropped_unreported;
         s->dropped_unreported = 0;
     }
@@ -286,6 +309,8 @@ uint64_t rt_sinks_close(void)
             s->st.retrying = false; /* one last attempt now */
             retry_if_due(s);
         }
+        if (s->open && s->vt == rt_sink_syslog_vtbl())
+            tick_syslog(s); /* losses reported before the sink goes */
         if (s->open)
             s->vt->close(s->ctx);
         s->open = false;

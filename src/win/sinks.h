@@ -51,6 +51,8 @@ typedef struct rt_sink_stats {
     uint64_t dropped;   /* records lost from an overflowing backlog */
     uint32_t backlog;   /* records waiting for a retry */
     bool retrying;
+    uint64_t spooled;   /* syslog sinks: records in the spool, not yet confirmed */
+    uint64_t spool_bytes;
 } rt_sink_stats;
 
 /* Opens every configured sink (failures are reported and retried later). */
@@ -60,6 +62,9 @@ void rt_sinks_write(const rt_out_record *recs, size_t n);
 /* Periodic work: retries due, flushes when `flush_due`. Returns the number of
  * records dropped from backlogs since the last call. */
 uint64_t rt_sinks_tick(bool flush_due);
+/* Records that syslog sinks lost from full spools since the last call, for
+ * an events.dropped record with reason "spool_full" (worker thread). */
+uint64_t rt_sinks_take_spool_lost(void);
 /* Final delivery attempt, flush, close everything; returns the records left
  * undelivered (counted as dropped). */
 uint64_t rt_sinks_close(void);

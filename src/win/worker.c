@@ -118,6 +118,9 @@ static void report_losses(rt_ring *ring, uint64_t sink_dropped)
     }
     if (sink_dropped)
         emit_dropped(sink_dropped, "sink_backlog_full");
+    uint64_t spool = rt_sinks_take_spool_lost();
+    if (spool)
+        emit_dropped(spool, "spool_full");
 }
 
 static void handle_batch(void **slots, uint32_t n)
