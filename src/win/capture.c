@@ -11,11 +11,25 @@
 
 #include <string.h>
 
+/*
+ * A RAS string array: copied up to and including its terminator, or whole
+ * when it has none. Names are short and the arrays long (257 units), so
+ * this is a fraction of copying the array; the worker reads at most the
+ * array's length and stops at the first NUL, so what lies after it in the
+ * slot never matters.
+ */
 #define COPY_ARRAY(dst, src)                                                 \
     do {                                                                     \
         _Static_assert(sizeof(dst) == sizeof(src), "RAS array size");        \
-        memcpy((dst), (src), sizeof(dst));                                   \
+        copy_units((dst), (const rt_wchar *)(src), sizeof(dst) / sizeof((dst)[0])); \
     } while (0)
+
+static inline void copy_units(rt_wchar *dst, const rt_wchar *src, size_t max)
+{
+    for (size_t i = 0; i < max; i++)
+        if ((dst[i] = src[i]) == 0)
+            return;
+}
 
 static uint64_t handle_value(HANDLE h)
 {
