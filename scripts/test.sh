@@ -37,7 +37,8 @@ for p in "${presets[@]}"; do
     passed=$((passed + total - f))
     failed=$((failed + f))
 done
-command -v wineserver >/dev/null && WINEPREFIX="$here/build/wineprefix" wineserver -k 2>/dev/null
+server=$(command -v wineserver || echo /usr/lib/wine/wineserver)
+[ -x "$server" ] && WINEPREFIX="$here/build/wineprefix" "$server" -k 2>/dev/null
 for b in "${broken[@]}"; do echo "broken: $b"; failed=$((failed + 1)); done
 echo
 echo "rastap: ${passed} passed, ${failed} failed"

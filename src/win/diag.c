@@ -7,6 +7,7 @@
 #include <windows.h>
 
 #include "clock.h"
+#include "eventlog.h"
 
 static SRWLOCK lock = SRWLOCK_INIT;
 static uint64_t errors;
@@ -24,6 +25,12 @@ void rt_diag_report(rt_diag_level level, const char *fmt, ...)
     char line[540];
     snprintf(line, sizeof line, "rastap: %s\n", msg);
     OutputDebugStringA(line);
+    /* The Application log too (source rastap, event 900), filtered by
+     * DiagLevel: errors and warnings by default, information at 3. */
+    rt_eventlog_report(level == RT_DIAG_ERROR     ? RT_EVENTLOG_ERROR
+                       : level == RT_DIAG_WARNING ? RT_EVENTLOG_WARNING
+                                                  : RT_EVENTLOG_INFO,
+                       RT_EVMSG_DIAG, msg);
     if (level == RT_DIAG_INFO)
         return;
     AcquireSRWLockExclusive(&lock);

@@ -3,7 +3,8 @@
  * open, a directory it cannot create, a configuration it refuses).
  *
  * Each report is counted, kept as "last error" with its time, and written
- * to the debugger (OutputDebugString). Never blocks on anything but a short
+ * to the debugger (OutputDebugString) and the Application event log (source
+ * rastap, event 900, filtered by DiagLevel). Never blocks on anything but a short
  * internal lock; callouts never report (they only count).
  */
 #ifndef RT_DIAG_H

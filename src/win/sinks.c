@@ -202,10 +202,15 @@ static size_t offer(sink *s, size_t n)
     if (accepted > n)
         accepted = n;
     s->st.written += accepted;
-    if (rc != RASTAP_SINK_OK || accepted < n)
+    if (rc != RASTAP_SINK_OK || accepted < n) {
         schedule_retry(s);
-    else
-        s->backoff_ms = 0, s->st.retrying = false;
+    } else {
+        if (s->st.retrying)
+            rt_diag_report(RT_DIAG_INFO, "sink %s (%s) is writing again", s->cfg.name,
+                           s->cfg.type);
+        s->backoff_ms = 0;
+        s->st.retrying = false;
+    }
     return accepted;
 }
 
