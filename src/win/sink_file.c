@@ -25,12 +25,12 @@
 #include <sddl.h>
 
 #include "format.h"
+#include "privdir.h"
 #include "sinks.h"
 #include "utf.h"
 
 #define BUF_CAP (1u << 20)
 #define DEFAULT_MAX_MB 100
-#define RT_DIR_SDDL L"D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)"
 
 typedef struct file_sink {
     WCHAR dir[MAX_PATH];
@@ -110,31 +110,6 @@ static void to_wide(const char *s, WCHAR *out, int cap)
         out[0] = 0;
 }
 
-/* Creates dir and its missing parents; a directory rastap creates gets the
- * restrictive DACL, an existing one keeps its own. */
-static DWORD make_dir(const WCHAR *dir)
-{
-    if (GetFileAttributesW(dir) != INVALID_FILE_ATTRIBUTES)
-        return NO_ERROR;
-    WCHAR parent[MAX_PATH];
-    wcsncpy(parent, dir, MAX_PATH - 1);
-    parent[MAX_PATH - 1] = 0;
-    WCHAR *slash = wcsrchr(parent, L'\\');
-    if (slash && slash > parent && slash[-1] != L':') {
-        *slash = 0;
-        DWORD err = make_dir(parent);
-        if (err != NO_ERROR)
-            return err;
-    }
-    SECURITY_ATTRIBUTES sa = {sizeof sa, NULL, FALSE};
-    if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(RT_DIR_SDDL, SDDL_REVISION_1,
-                                                              &sa.lpSecurityDescriptor, NULL))
-        return GetLastError();
-    DWORD err = CreateDirectoryW(dir, &sa) ? NO_ERROR : GetLastError();
-    LocalFree(sa.lpSecurityDescriptor);
-    return err == ERROR_ALREADY_EXISTS ? NO_ERROR : err;
-}
-
 static void file_name(const file_sink *f, WCHAR *out, size_t cap)
 {
     /* civil date of the UTC day (days since 1970-01-01) */
@@ -189,7 +164,7 @@ static DWORD open_file(file_sink *f, int64_t day)
     if (day != f->day)
         f->index = 0;
     f->day = day;
-    DWORD err = make_dir(f->dir);
+    DWORD err = rt_make_private_dir(f->dir);
     if (err != NO_ERROR)
         return err;
     for (;; f->index++) {
@@ -270,7 +245,7 @@ static int32_t fs_open(const rastap_sink_settings *s, const rastap_sink_host *ho
     f->fmt = *rt_sinks_format_ctx();
     v = s->get(s->ctx, "CsvDefuse");
     f->fmt.csv_defuse = !(v && strcmp(v, "0") == 0);
-    DWORD err = make_dir(f->dir);
+    DWORD err = rt_make_private_dir(f->dir);
     if (err != NO_ERROR)
         report(f, err, "creating the log directory");
     start_flusher(f);

@@ -30,13 +30,13 @@
 #include <sddl.h>
 
 #include "error.h"
+#include "privdir.h"
 #include "sink_syslog.h"
 
 #define WBUF_CAP (1u << 20)
 #define RBUF_CAP (2u * RT_SPOOL_PAYLOAD_MAX + 64)
 #define SEG_MIN (256u << 10)
 #define SEG_MAX (16u << 20)
-#define DIR_SDDL L"D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)"
 
 typedef struct seg_info {
     uint64_t no;
@@ -150,28 +150,6 @@ static void seg_path(const rt_spool *s, uint64_t no, WCHAR *out)
     out[MAX_PATH - 1] = 0;
 }
 
-static DWORD make_dir(const WCHAR *dir)
-{
-    if (GetFileAttributesW(dir) != INVALID_FILE_ATTRIBUTES)
-        return NO_ERROR;
-    WCHAR parent[MAX_PATH];
-    wcsncpy(parent, dir, MAX_PATH - 1);
-    parent[MAX_PATH - 1] = 0;
-    WCHAR *slash = wcsrchr(parent, L'\\');
-    if (slash && slash > parent && slash[-1] != L':') {
-        *slash = 0;
-        DWORD err = make_dir(parent);
-        if (err != NO_ERROR)
-            return err;
-    }
-    SECURITY_ATTRIBUTES sa = {sizeof sa, NULL, FALSE};
-    if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(DIR_SDDL, SDDL_REVISION_1,
-                                                              &sa.lpSecurityDescriptor, NULL))
-        return GetLastError();
-    DWORD err = CreateDirectoryW(dir, &sa) ? NO_ERROR : GetLastError();
-    LocalFree(sa.lpSecurityDescriptor);
-    return err == ERROR_ALREADY_EXISTS ? NO_ERROR : err;
-}
 
 static HANDLE open_read(const rt_spool *s, uint64_t no)
 {
@@ -437,7 +415,7 @@ DWORD rt_spool_open(const WCHAR *dir, uint64_t max_bytes, rt_spool_report_fn rep
     err = ERROR_NOT_ENOUGH_MEMORY;
     if (!s->wbuf || !s->rbuf)
         goto fail;
-    if ((err = make_dir(dir)) != NO_ERROR)
+    if ((err = rt_make_private_dir(dir)) != NO_ERROR)
         goto fail;
     _snwprintf(path, MAX_PATH, L"%ls\\lock", dir);
     s->lock = CreateFileW(path, GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_ALWAYS,
