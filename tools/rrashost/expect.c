@@ -22,7 +22,7 @@ static void *xrealloc(void *p, size_t n)
     return q;
 }
 
-static size_t put_utf8(char *o, uint32_t cp)
+size_t rh_put_utf8(char *o, uint32_t cp)
 {
     if (cp < 0x80) {
         o[0] = (char)cp;
@@ -60,7 +60,7 @@ char *rh_utf16_to_utf8(const uint16_t *s, size_t max_units)
         } else if (u >= 0xD800 && u <= 0xDFFF) {
             cp = 0xFFFD;
         }
-        o += put_utf8(out + o, cp);
+        o += rh_put_utf8(out + o, cp);
     }
     out[o] = 0;
     return out;

@@ -41,29 +41,6 @@ static int hex4(const char *p)
     return v;
 }
 
-static size_t put_cp(char *o, uint32_t cp)
-{
-    if (cp < 0x80) {
-        o[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        o[0] = (char)(0xC0 | cp >> 6);
-        o[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        o[0] = (char)(0xE0 | cp >> 12);
-        o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        o[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    o[0] = (char)(0xF0 | cp >> 18);
-    o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    o[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
 
 static bool escape(cur *c, size_t *o)
 {
@@ -91,7 +68,7 @@ static bool escape(cur *c, size_t *o)
     }
     if (cp >= 0xD800 && cp <= 0xDFFF)
         cp = 0xFFFD; /* an escaped lone surrogate is not text */
-    *o += put_cp(c->tmp + *o, cp);
+    *o += rh_put_utf8(c->tmp + *o, cp);
     return true;
 }
 

@@ -143,5 +143,8 @@ void rh_expect_free(rh_expect_list *l);
 /* UTF-16 (bounded, NUL-terminated or not) to UTF-8 with every unpaired
  * surrogate as U+FFFD: what event-schema.md requires rastap to write. */
 char *rh_utf16_to_utf8(const uint16_t *s, size_t max_units);
+/* Writes code point cp (a scalar value) as UTF-8 into o (room for 4 bytes);
+ * returns the bytes written. */
+size_t rh_put_utf8(char *o, uint32_t cp);
 
 #endif /* RH_RUN_H */
