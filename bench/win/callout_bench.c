@@ -17,34 +17,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <intrin.h>
+#include "tsc.h"
 
 #include "config.h"
 #include "ras_contract.h"
 #include "testutil.h"
 
 static HMODULE dll;
-static double tsc_per_ns;
-
-static uint64_t tsc(void)
-{
-    unsigned aux;
-    return __rdtscp(&aux);
-}
-
-static void calibrate(void)
-{
-    LARGE_INTEGER f, a, b;
-    QueryPerformanceFrequency(&f);
-    QueryPerformanceCounter(&a);
-    uint64_t t0 = tsc();
-    Sleep(200);
-    QueryPerformanceCounter(&b);
-    uint64_t t1 = tsc();
-    double ns = (double)(b.QuadPart - a.QuadPart) * 1e9 / (double)f.QuadPart;
-    tsc_per_ns = (double)(t1 - t0) / ns;
-}
-
 static int cmp_u64(const void *a, const void *b)
 {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -243,7 +222,7 @@ int main(int argc, char **argv)
         tu_temp_dir("bench-out", dir, MAX_PATH);
     tu_fresh_dir(dir);
     tu_config_file_sink(dir, "jsonl");
-    calibrate();
+    tsc_calibrate();
     prepare_connection();
     dll = tu_load_rastap(argv[1], "bench");
     if (!dll || !start_rastap())

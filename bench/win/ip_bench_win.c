@@ -29,7 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <intrin.h>
+#include "tsc.h"
 
 #include "error.h"
 #include "ipassign.h"
@@ -41,26 +41,6 @@ enum { STATIC_USERS = 100000, POOL_USERS = 100000, USERS = STATIC_USERS + POOL_U
 #define POOL_BASE 0x0A400000u
 #define STATIC_BASE 0x0A800001u
 #define BENCH_KEY L"Software\\rastap-ip-bench"
-
-static double tsc_per_ns;
-
-static uint64_t tsc(void)
-{
-    unsigned aux;
-    return __rdtscp(&aux);
-}
-
-static void calibrate(void)
-{
-    LARGE_INTEGER f, a, b;
-    QueryPerformanceFrequency(&f);
-    QueryPerformanceCounter(&a);
-    uint64_t t0 = tsc();
-    Sleep(200);
-    QueryPerformanceCounter(&b);
-    uint64_t t1 = tsc();
-    tsc_per_ns = (double)(t1 - t0) / ((double)(b.QuadPart - a.QuadPart) * 1e9 / (double)f.QuadPart);
-}
 
 static int cmp_u64(const void *a, const void *b)
 {
@@ -349,7 +329,7 @@ int main(int argc, char **argv)
     size_t calls = argc > 1 ? strtoul(argv[1], NULL, 10) : 1000000;
     if (calls < 1000)
         calls = 1000;
-    calibrate();
+    tsc_calibrate();
     make_names();
     size_t bytes;
     HKEY k = write_config(&bytes);
