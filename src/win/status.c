@@ -17,6 +17,7 @@
 #include "diag.h"
 #include "reload.h"
 #include "runtime.h"
+#include "sink_syslog.h"
 #include "version.h"
 
 static HANDLE section;
@@ -117,6 +118,12 @@ static void copy_sinks(const rt_config *cfg)
         o->dropped = st.dropped;
         o->backlog = st.backlog;
         o->retrying = st.retrying;
+        /* What rt_sinks_tick last read from the sink's spool; the worker
+         * ticks right before its once-a-second publish. */
+        rt_status_spool *sp = &page->spools[i];
+        sp->present = o->type[0] && rt_sink_builtin(o->type) == rt_sink_syslog_vtbl();
+        sp->records = sp->present ? st.spooled : 0;
+        sp->bytes = sp->present ? st.spool_bytes : 0;
     }
 }
 

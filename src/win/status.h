@@ -19,6 +19,12 @@
  * address-free). Fields are fixed-width and the layout only grows at its
  * end (`size` says how much the writer knows); names are stored with their
  * counts, so a reader of another version still labels them right.
+ *
+ * Readers (rastapctl, which may be newer than the DLL a running RRAS has
+ * loaded, or older) take a page only with the magic and layout they know
+ * and a `size` of at least RT_STATUS_SIZE_MIN (the first layout-1 page),
+ * and use a field appended since only when RT_STATUS_HAS says the writer
+ * filled it. A change that moves a field raises RT_STATUS_LAYOUT instead.
  */
 #ifndef RT_STATUS_H
 #define RT_STATUS_H
@@ -51,10 +57,18 @@ typedef struct rt_status_sink {
     char type[32];
     uint64_t written;   /* records accepted */
     uint64_t failed;    /* failed open/write/flush calls */
-    uint64_t dropped;   /* records lost from an overflowing backlog */
-    uint32_t backlog;   /* records waiting for a retry */
+    uint64_t dropped;   /* records lost: backlog overflow, and a full spool */
+    uint32_t backlog;   /* records waiting in memory for a retry */
     uint32_t retrying;  /* 1 while the sink waits to retry */
 } rt_status_sink;
+
+/* A sink's on-disk spool (syslog sinks: docs/sinks.md, "The spool"). */
+typedef struct rt_status_spool {
+    uint64_t records;   /* records in the spool not yet delivered */
+    uint64_t bytes;     /* their record frames in the segment files (no segment headers) */
+    uint32_t present;   /* 1: the sink delivers through a spool; 0: the others are 0 */
+    uint32_t pad;
+} rt_status_spool;
 
 typedef struct rt_status_page {
     uint32_t magic;             /* RT_STATUS_MAGIC */
@@ -94,7 +108,18 @@ typedef struct rt_status_page {
     uint64_t diag_errors;       /* diagnostics at warning or above */
     int64_t last_error_us;      /* 0: none */
     char last_error[512];       /* UTF-8 */
+
+    /* Appended to layout 1: check RT_STATUS_HAS before reading. */
+    rt_status_spool spools[RT_STATUS_SINKS]; /* same index as sinks[] */
 } rt_status_page;
+
+/* The size of the first layout-1 page: every writer of layout 1 fills at
+ * least this much. */
+#define RT_STATUS_SIZE_MIN offsetof(rt_status_page, spools)
+_Static_assert(RT_STATUS_SIZE_MIN == 4688, "the first layout-1 page keeps its size: add a field "
+                                           "at the end, or raise RT_STATUS_LAYOUT");
+/* Whether the writer of page p (a consistent copy) filled field f. */
+#define RT_STATUS_HAS(p, f) ((p)->size >= offsetof(rt_status_page, f) + sizeof((p)->f))
 
 _Static_assert(sizeof(rt_status_page) <= RT_STATUS_SECTION_SIZE, "the page fits its section");
 

@@ -16,6 +16,20 @@
 
 #define MAX_FOUND 16
 
+/* Whether a copy is a page this reader understands (status.h: magic,
+ * layout, and at least the first layout-1 page). What lies past the
+ * writer's `size` is not the writer's: it is cleared, and RT_STATUS_HAS
+ * tells the printers to leave those fields out. */
+static bool usable(rt_status_page *copy)
+{
+    if (copy->magic != RT_STATUS_MAGIC || copy->layout != RT_STATUS_LAYOUT ||
+        copy->size < RT_STATUS_SIZE_MIN)
+        return false;
+    if (copy->size < sizeof *copy)
+        memset((char *)copy + copy->size, 0, sizeof *copy - copy->size);
+    return true;
+}
+
 /* A consistent copy of the page (the reader half of the sequence lock). */
 static bool read_page(const rt_status_page *shared, rt_status_page *copy)
 {
@@ -32,7 +46,7 @@ static bool read_page(const rt_status_page *shared, rt_status_page *copy)
         __atomic_thread_fence(__ATOMIC_ACQUIRE);
         uint32_t s2 = __atomic_load_n(&shared->seq, __ATOMIC_RELAXED);
         if (s1 == s2)
-            return copy->magic == RT_STATUS_MAGIC && copy->layout == RT_STATUS_LAYOUT;
+            return usable(copy);
     }
     return false;
 }
@@ -70,10 +84,14 @@ static void print_text(const rt_status_page *p)
     out("\n  sinks\n");
     for (uint32_t i = 0; i < p->nsinks && i < RT_STATUS_SINKS; i++) {
         const rt_status_sink *s = &p->sinks[i];
-        out("    %-16s %-6s written %llu, failed %llu, dropped %llu, backlog %lu%s\n", s->name,
+        out("    %-16s %-6s written %llu, failed %llu, dropped %llu, backlog %lu", s->name,
             s->type, (unsigned long long)s->written, (unsigned long long)s->failed,
-            (unsigned long long)s->dropped, (unsigned long)s->backlog,
-            s->retrying ? ", retrying" : "");
+            (unsigned long long)s->dropped, (unsigned long)s->backlog);
+        const rt_status_spool *sp = RT_STATUS_HAS(p, spools) ? &p->spools[i] : NULL;
+        if (sp && sp->present)
+            out(", spool %llu records (%llu bytes)", (unsigned long long)sp->records,
+                (unsigned long long)sp->bytes);
+        out("%s\n", s->retrying ? ", retrying" : "");
     }
     if (p->last_error_us)
         out("  last error      %s: %s (%llu in all)\n", rfc3339(p->last_error_us), p->last_error,
@@ -124,6 +142,12 @@ static void print_json(json *j, const rt_status_page *p)
         json_u64(j, "dropped", s->dropped);
         json_u64(j, "backlog", s->backlog);
         json_bool(j, "retrying", s->retrying != 0);
+        if (RT_STATUS_HAS(p, spools)) { /* left out when the DLL is too old to tell */
+            const rt_status_spool *sp = &p->spools[i];
+            json_bool(j, "spool", sp->present != 0);
+            json_u64(j, "spooled", sp->records);
+            json_u64(j, "spool_bytes", sp->bytes);
+        }
         json_end(j);
     }
     json_end(j);
@@ -138,9 +162,10 @@ static void status_help(void)
     out("usage: rastapctl status [--pid PID] [--json]\n\n"
         "Shows the live counters of every process that runs rastap.dll (normally the\n"
         "svchost hosting RemoteAccess): records per kind, drops per reason, the ring's\n"
-        "size and high-water mark, per sink written/failed/dropped/backlog/retrying, the\n"
-        "configuration generation in force and the last error. Needs an elevated prompt:\n"
-        "the counters are readable by SYSTEM and Administrators only.\n\n"
+        "size and high-water mark, per sink written/failed/dropped/backlog/retrying and,\n"
+        "for a sink with an on-disk spool (syslog), the records and bytes waiting in it,\n"
+        "the configuration generation in force and the last error. Needs an elevated\n"
+        "prompt: the counters are readable by SYSTEM and Administrators only.\n\n"
         "Exit codes: 0 shown; 1 rastap is not running in any process (or not in PID);\n"
         "3 access denied.\n");
 }
