@@ -162,7 +162,9 @@ typedef struct rt_ev_ip {
     uint32_t ipv4;              /* as RAS's DWORD: first octet in the low byte */
     uint32_t ipv4_offered;      /* what RAS proposed (0 = nothing) */
     uint8_t ipv6[16];           /* IN6_ADDR; the interface id is bytes 8..15 */
-    int32_t result;             /* 0 ok, else a Win32 error code */
+    int32_t result;             /* 0 ok; a negative RT_E* code (error.h) for rastap's own
+                                 * outcomes (exhausted, busy, not_found, access_denied,
+                                 * invalid_argument); else a positive Win32 error code */
     uint8_t source;             /* RT_SRC_* */
     uint8_t notify_release;
     uint8_t has_ipv4;
@@ -178,6 +180,10 @@ typedef struct rt_ev_meta {
     uint64_t a;                 /* service.stop: events_total; dropped: count; config: generation */
     uint64_t b;                 /* service.stop: events_dropped */
     uint8_t mode;               /* service.start: 1 ex, 0 legacy */
+    uint8_t has_leases;         /* config.applied: the three lease counts are set */
+    uint64_t ipv4_leases;       /* config.applied: IPv4 leases held */
+    uint64_t ipv4_leases_outside; /* of those, on addresses the configuration no longer has */
+    uint64_t ipv6_leases;       /* config.applied: IPv6 interface identifiers held */
     char key[RT_LEN_META_TEXT];    /* UTF-8, NUL-terminated */
     char value[RT_LEN_META_TEXT];
     char reason[RT_LEN_META_TEXT];

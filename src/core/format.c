@@ -73,7 +73,9 @@ enum column {
     X(F_EVENTS_TOTAL, "events_total", NO_COL)                                              \
     X(F_EVENTS_DROPPED, "events_dropped", NO_COL) X(F_COUNT, "count", C_COUNT)             \
     X(F_GENERATION, "generation", NO_COL) X(F_KEY, "key", NO_COL)                          \
-    X(F_VALUE, "value", NO_COL)
+    X(F_VALUE, "value", NO_COL) X(F_IPV4_LEASES, "ipv4_leases", NO_COL)                    \
+    X(F_IPV4_LEASES_OUTSIDE, "ipv4_leases_outside", NO_COL)                                \
+    X(F_IPV6_LEASES, "ipv6_leases", NO_COL)
 
 enum field {
 #define FIELD_ENUM(id, name, col) id,
@@ -559,21 +561,21 @@ static void put_ip(struct emitter *e, const rt_event *ev)
         PUT_ARRAY(e, F_USER, p->user);
     if (p->has_port)
         PUT_ARRAY(e, F_PORT, p->port);
-    if (!v6 && p->has_ipv4) {
+    if (!v6 && p->has_ipv4)
         put_ipv4(e, F_IPV4, p->ipv4);
-        if (p->ipv4_offered != 0)
-            put_ipv4(e, F_IPV4_OFFERED, p->ipv4_offered);
-    }
+    /* RAS's proposal also when nothing was handed back (a refusal) */
+    if (!v6 && p->ipv4_offered != 0)
+        put_ipv4(e, F_IPV4_OFFERED, p->ipv4_offered);
     if (v6 && p->has_ipv6) {
         put_ipv6(e, F_IPV6, p->ipv6);
         s = scratch(e, RT_IID_TEXT_MAX);
         put_text(e, F_IPV6_IID, s, rt_netfmt_iid(p->ipv6 + 8, s));
     }
     put_enum(e, F_SOURCE, address_sources, 3, p->source);
-    if (ev->kind == RT_EV_IP_ASSIGN || ev->kind == RT_EV_IPV6_ASSIGN) {
+    if (ev->kind == RT_EV_IP_ASSIGN || ev->kind == RT_EV_IPV6_ASSIGN)
         put_bool(e, F_NOTIFY_RELEASE, p->notify_release != 0);
-        put_result(e, p->result);
-    }
+    /* a release says whether it freed a lease (ok) or was ignored, and why */
+    put_result(e, p->result);
 }
 
 /* ---------------------------------------------------------- DLL's own */
@@ -597,6 +599,11 @@ static void put_meta(struct emitter *e, const rt_format_ctx *c, const rt_event *
         break;
     case RT_EV_CONFIG_APPLIED:
         put_u64(e, F_GENERATION, m->a);
+        if (m->has_leases) {
+            put_u64(e, F_IPV4_LEASES, m->ipv4_leases);
+            put_u64(e, F_IPV4_LEASES_OUTSIDE, m->ipv4_leases_outside);
+            put_u64(e, F_IPV6_LEASES, m->ipv6_leases);
+        }
         break;
     case RT_EV_CONFIG_ERROR:
         put_u64(e, F_GENERATION, m->a);

@@ -115,8 +115,8 @@ bool rt_ipv4_usable(uint32_t addr)
     return first != 0 && first != 127 && first < 224;
 }
 
-static int parse_cidr(const rt_wchar *s, size_t n, size_t i, uint32_t net, rt_ipv4_range *out,
-                      const char **why)
+static int parse_cidr(const rt_wchar *s, size_t n, size_t i, uint32_t net, bool pool,
+                      rt_ipv4_range *out, const char **why)
 {
     uint32_t p;
     if (!parse_dec(s, n, &i, 2, 32, &p, why))
@@ -132,7 +132,7 @@ static int parse_cidr(const rt_wchar *s, size_t n, size_t i, uint32_t net, rt_ip
     }
     out->lo = net;
     out->hi = net | ~mask;
-    if (p <= 30) { /* network and broadcast addresses are not for clients */
+    if (pool && p <= 30) { /* network and broadcast addresses are not for clients */
         out->lo++;
         out->hi--;
     }
@@ -163,7 +163,7 @@ int rt_ipv4_parse_item(const rt_wchar *s, size_t n, bool usable_only, rt_ipv4_ra
     if (i == n) {
         out->lo = out->hi = a;
     } else if (s[i] == '/') {
-        int rc = parse_cidr(s, n, i + 1, a, out, why);
+        int rc = parse_cidr(s, n, i + 1, a, usable_only, out, why);
         if (rc != RT_OK)
             return rc;
     } else if (s[i] == '-') {

@@ -66,10 +66,11 @@ int rt_ipv4_parse(const rt_wchar *s, size_t n, uint32_t *addr, const char **why)
 
 /*
  * One pool or exclusion item: an address, a range "a-b" (spaces allowed
- * around '-') or a CIDR "a/p" (p 0..32, host bits zero). The result is the
- * usable range: a CIDR with p <= 30 loses its network and broadcast
- * addresses. Addresses in 0.0.0.0/8, 127.0.0.0/8 and 224.0.0.0/3
- * (multicast, reserved, broadcast) are refused when `usable_only`.
+ * around '-') or a CIDR "a/p" (p 0..32, host bits zero). With
+ * `usable_only` (a pool) the result is the usable range: a CIDR with
+ * p <= 30 loses its network and broadcast addresses, and addresses in
+ * 0.0.0.0/8, 127.0.0.0/8 and 224.0.0.0/3 (multicast, reserved, broadcast)
+ * are refused. Without it (an exclusion) a CIDR is the whole block.
  */
 int rt_ipv4_parse_item(const rt_wchar *s, size_t n, bool usable_only, rt_ipv4_range *out,
                        const char **why);

@@ -14,6 +14,14 @@
  * only closed after its notification fired (or at stop), so closing never
  * signals a change that did not happen.
  *
+ * Leases. config.applied says how many address leases live sessions hold
+ * and how many of those are on addresses the configuration no longer has
+ * (docs/addresses.md, "Reloading"). The count scans the lease directory,
+ * which only the directory's single writer may do (ipassign.h): the thread
+ * that reads configurations, i.e. the watcher, or RRAS's thread at start
+ * before the watcher runs. So it is taken right after the read, just
+ * before the worker applies the configuration.
+ *
  * Deduplication. The worker drops a valid configuration equal to the one in
  * force (no record). The watcher drops a refusal equal to the previous
  * refusal, so an unrelated registry change does not repeat the same
@@ -32,6 +40,7 @@
 #include "config.h"
 #include "diag.h"
 #include "eventlog.h"
+#include "ipassign_win.h"
 #include "runtime.h"
 
 /* Watched keys, deepest first; the last one always exists on Windows. */
@@ -50,6 +59,7 @@ static const WCHAR *const watch_keys[] = {
 typedef struct outcome {
     rt_config *cfg;   /* valid: the snapshot to publish */
     rt_cfg *refusal;  /* refused: the model with its problems */
+    rt_ip_summary ip; /* valid: leases when it was read */
 } outcome;
 
 static _Atomic(outcome *) pending;
@@ -78,6 +88,25 @@ static void meta_record(rt_event *ev, rt_kind kind, uint64_t generation, const c
     snprintf(ev->u.meta.key, sizeof ev->u.meta.key, "%s", key ? key : "");
     snprintf(ev->u.meta.value, sizeof ev->u.meta.value, "%s", value ? value : "");
     snprintf(ev->u.meta.reason, sizeof ev->u.meta.reason, "%s", reason ? reason : "");
+}
+
+/* Lease counts of a config.applied record; only when the configuration
+ * assigns or observes addresses, or leases of an earlier one are live. */
+static void lease_counts(rt_event *ev, const rt_ip_summary *ip)
+{
+    bool any = ip->mode[RT_IP_V4] != RT_IP_OFF || ip->mode[RT_IP_V6] != RT_IP_OFF ||
+               ip->v4_live != 0 || ip->v6_live != 0;
+    ev->u.meta.has_leases = any;
+    ev->u.meta.ipv4_leases = ip->v4_live;
+    ev->u.meta.ipv4_leases_outside = ip->v4_live_outside;
+    ev->u.meta.ipv6_leases = ip->v6_live;
+}
+
+/* Leases now, against cfg's address snapshot. The directory's single
+ * writer only (see the top of the file). */
+static void summarize(const rt_config *cfg, rt_ip_summary *out)
+{
+    rt_ip_summarize(rt_ipassign_win_state(), cfg ? cfg->ip : NULL, out);
 }
 
 /* config.error records for m's problems into out[]; returns how many. */
@@ -160,7 +189,10 @@ void rt_reload_push_start(rt_ring *ring)
     } else {
         memo_set = false;
     }
-    meta_record(&recs[n++], RT_EV_CONFIG_APPLIED, gen, NULL, NULL, NULL);
+    meta_record(&recs[n], RT_EV_CONFIG_APPLIED, gen, NULL, NULL, NULL);
+    rt_ip_summary ip;
+    summarize(cur, &ip); /* the watcher does not run yet: we are the single writer */
+    lease_counts(&recs[n++], &ip);
     for (unsigned i = 0; i < n; i++) {
         rt_event *ev = rt_ring_reserve_mp(ring, false);
         if (!ev)
@@ -202,6 +234,7 @@ static void read_and_offer(void)
             free(o);
             return;
         }
+        summarize(o->cfg, &o->ip);
     } else {
         if (same_refusal(m)) {
             free(m);
@@ -331,11 +364,12 @@ void rt_reload_stop(void)
 
 /* -------------------------------------------------------------- worker */
 
-static void applied(const rt_config *now)
+static void applied(const rt_config *now, const rt_ip_summary *ip)
 {
     rt_eventlog_set_level(now->core.diag_level);
-    meta_record(&change.records[change.nrecords++], RT_EV_CONFIG_APPLIED, now->generation, NULL,
-                NULL, NULL);
+    rt_event *ev = &change.records[change.nrecords++];
+    meta_record(ev, RT_EV_CONFIG_APPLIED, now->generation, NULL, NULL, NULL);
+    lease_counts(ev, ip);
     rt_ring *ring = atomic_load_explicit(&rt_rt.ring, memory_order_acquire);
     if (ring && rt_ring_capacity(ring) != now->core.ring_size)
         rt_diag_report(RT_DIAG_INFO, "RingSize %lu takes effect at the next start (now %lu)",
@@ -379,7 +413,7 @@ const rt_reload_change *rt_reload_take(void)
         change.sinks_changed = sinks_changed;
         change.sinks = o->cfg->sinks;
         change.nsinks = o->cfg->nsinks;
-        applied(o->cfg);
+        applied(o->cfg, &o->ip);
     } else {
         change.nrecords = error_records(o->refusal, cur ? cur->generation : 0, change.records);
         free(o->refusal);

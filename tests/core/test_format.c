@@ -699,18 +699,39 @@ static void test_ip_kinds_json(void **state)
         ex_end(&r);
     }
 
-    /* ip.release */
-    blank(&ev, RT_EV_IP_RELEASE, RT_CO_RELEASE_IP_ADDRESS, 0);
-    ev.u.ip.has_user = ev.u.ip.has_ipv4 = 1;
-    SET_W(ev.u.ip.user, "alice");
-    ev.u.ip.ipv4 = 0x1700000A;
-    ev.u.ip.source = RT_SRC_STATIC;
+    /* a refusal hands back nothing but still says what RAS proposed */
+    blank(&ev, RT_EV_IP_ASSIGN, RT_CO_GET_IP_ADDRESS, 0);
+    ev.u.ip.ipv4_offered = 0x6300000A;
+    ev.u.ip.result = RT_EEXHAUSTED;
     emit(&r, &c, &ev, false);
-    ex_common(&r, 7, "ip.release", "MprAdminReleaseIpAddress");
-    ex_s(&r, "user", "alice");
-    ex_s(&r, "ipv4", "10.0.0.23");
-    ex_s(&r, "source", "static");
+    ex_common(&r, 7, "ip.assign", "MprAdminGetIpAddressForUser");
+    ex_s(&r, "ipv4_offered", "10.0.0.99");
+    ex_s(&r, "source", "ras");
+    ex_b(&r, "notify_release", false);
+    ex_s(&r, "result", "exhausted");
     ex_end(&r);
+
+    /* ip.release: freed, and the three ways a release is ignored */
+    static const struct {
+        int32_t code;
+        const char *name;
+    } releases[] = {{0, "ok"}, {RT_ENOENT, "not_found"}, {RT_EACCES, "access_denied"},
+                    {RT_EINVAL, "invalid_argument"}};
+    for (size_t i = 0; i < sizeof releases / sizeof releases[0]; i++) {
+        blank(&ev, RT_EV_IP_RELEASE, RT_CO_RELEASE_IP_ADDRESS, 0);
+        ev.u.ip.has_user = ev.u.ip.has_ipv4 = 1;
+        SET_W(ev.u.ip.user, "alice");
+        ev.u.ip.ipv4 = 0x1700000A;
+        ev.u.ip.source = releases[i].code == 0 ? RT_SRC_STATIC : RT_SRC_RAS;
+        ev.u.ip.result = releases[i].code;
+        emit(&r, &c, &ev, false);
+        ex_common(&r, 7, "ip.release", "MprAdminReleaseIpAddress");
+        ex_s(&r, "user", "alice");
+        ex_s(&r, "ipv4", "10.0.0.23");
+        ex_s(&r, "source", releases[i].code == 0 ? "static" : "ras");
+        ex_s(&r, "result", releases[i].name);
+        ex_end(&r);
+    }
 
     /* ipv6.assign and release */
     static const uint8_t v6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
@@ -729,10 +750,9 @@ static void test_ip_kinds_json(void **state)
         ex_s(&r, "ipv6", "2001:db8::211:22ff:fe33:4455");
         ex_s(&r, "ipv6_iid", "0211:22ff:fe33:4455");
         ex_s(&r, "source", "pool");
-        if (!k) {
+        if (!k)
             ex_b(&r, "notify_release", false);
-            ex_s(&r, "result", "ok");
-        }
+        ex_s(&r, "result", "ok");
         ex_end(&r);
     }
 
@@ -791,9 +811,24 @@ static void test_meta_kinds_json(void **state)
 
     blank(&ev, RT_EV_CONFIG_APPLIED, RT_CO_NONE, 0);
     ev.u.meta.a = 4;
+    ev.u.meta.ipv4_leases = 9; /* not shown without has_leases */
     emit(&r, &c, &ev, false);
     ex_common(&r, 7, "config.applied", NULL);
     ex_i(&r, "generation", 4);
+    ex_end(&r);
+
+    blank(&ev, RT_EV_CONFIG_APPLIED, RT_CO_NONE, 0);
+    ev.u.meta.a = 5;
+    ev.u.meta.has_leases = 1;
+    ev.u.meta.ipv4_leases = 812;
+    ev.u.meta.ipv4_leases_outside = 126;
+    ev.u.meta.ipv6_leases = UINT64_MAX;
+    emit(&r, &c, &ev, false);
+    ex_common(&r, 7, "config.applied", NULL);
+    ex_i(&r, "generation", 5);
+    ex_i(&r, "ipv4_leases", 812);
+    ex_i(&r, "ipv4_leases_outside", 126);
+    ex_i(&r, "ipv6_leases", UINT64_MAX);
     ex_end(&r);
 
     blank(&ev, RT_EV_CONFIG_ERROR, RT_CO_NONE, 0);
@@ -870,6 +905,18 @@ static void test_other_kinds_csv(void **state)
     ex_c(&r, "port", "VPN2-3");
     ex_c(&r, "ipv4", "10.0.0.23");
     ex_c(&r, "result", "invalid_parameter");
+    ex_end(&r);
+
+    blank(&ev, RT_EV_IP_RELEASE, RT_CO_RELEASE_IP_ADDRESS, 0);
+    ev.u.ip.has_port = ev.u.ip.has_ipv4 = 1;
+    SET_W(ev.u.ip.port, "VPN2-3");
+    ev.u.ip.ipv4 = 0x1700000A;
+    ev.u.ip.result = RT_ENOENT;
+    emit(&r, &c, &ev, true);
+    ex_c_common(&r, "7", "ip.release", "MprAdminReleaseIpAddress");
+    ex_c(&r, "port", "VPN2-3");
+    ex_c(&r, "ipv4", "10.0.0.23");
+    ex_c(&r, "result", "not_found");
     ex_end(&r);
 
     blank(&ev, RT_EV_IPV6_ASSIGN, RT_CO_GET_IPV6_ADDRESS, 0);

@@ -111,6 +111,11 @@ static void test_items(void **state)
     assert_true(r.lo == ip(10, 1, 0, 2) && r.hi == ip(10, 1, 0, 3));
     assert_int_equal(parse_item("10.1.0.9/32", true, &r), RT_OK);
     assert_true(r.lo == ip(10, 1, 0, 9) && r.hi == r.lo);
+    /* An exclusion block is the whole block, its first and last address too. */
+    assert_int_equal(parse_item("10.70.0.128/25", false, &r), RT_OK);
+    assert_true(r.lo == ip(10, 70, 0, 128) && r.hi == ip(10, 70, 0, 255));
+    assert_int_equal(parse_item("10.1.0.0/30", false, &r), RT_OK);
+    assert_true(r.lo == ip(10, 1, 0, 0) && r.hi == ip(10, 1, 0, 3));
     /* Exclusions may name anything; pools only what clients can use. */
     assert_int_equal(parse_item("0.0.0.0/0", false, &r), RT_OK);
     assert_int_equal(parse_item("0.0.0.0/0", true, &r), RT_EPARSE);

@@ -24,6 +24,10 @@ static const char usage[] =
     "  --duration S       stop starting sessions after S seconds\n"
     "  --preset storm     reconnect storm: all users connect at once, then hang up\n"
     "  --scenario FILE    replay sessions from a CSV scenario (docs/rrashost.md)\n"
+    "  --rounds N         run the workload N times without unloading the DLLs\n"
+    "  --hold-at N        once N sessions have started, keep those in flight live and\n"
+    "                     wait for a line on standard input before going on\n"
+    "  --legacy           legacy path for every DLL, as RRAS before Server 2008 R2\n"
     "  --hostile PCT      share of users with hostile names (default 5)\n"
     "  --stress           drop RRAS's serialization: callouts overlap across threads\n"
     "  --compare DLL      then run the same workload against DLL alone and compare\n"
@@ -32,6 +36,7 @@ static const char usage[] =
     "  --audit-dll N      audit the N-th DLL of the list instead\n"
     "  --no-audit         no audit\n"
     "  --json FILE        machine-readable summary\n"
+    "  --addresses FILE   every address callout and what RAS got back (JSON Lines)\n"
     "  --plot FILE.png    latency histograms (writes FILE.gp and FILE.dat, runs gnuplot)\n"
     "  --progress, --no-progress  progress bar (default: when stderr is a console)\n"
     "  --clock tsc|qpc    latency clock (default tsc, calibrated against QPC)\n"
@@ -98,6 +103,11 @@ static int value_opt(rh_opts *o, const wchar_t *name, const wchar_t *v)
         o->run.duration_s = x;
     } else if (is_opt(name, L"--hostile") && number(v, 0, 100, &x)) {
         o->hostile_pct = (unsigned)x;
+    } else if (is_opt(name, L"--rounds") && number(v, 1, 1000000, &x)) {
+        o->rounds = (unsigned)x;
+    } else if (is_opt(name, L"--hold-at") && number(v, 0, 1e12, &x)) {
+        o->hold = true;
+        o->hold_at = (uint64_t)x;
     } else if (is_opt(name, L"--audit-dll") && number(v, 1, RH_MAX_DLLS, &x)) {
         o->audit_dll = (unsigned)x;
     } else if (is_opt(name, L"--preset") && is_opt(v, L"storm")) {
@@ -110,6 +120,8 @@ static int value_opt(rh_opts *o, const wchar_t *name, const wchar_t *v)
         o->compare = v;
     } else if (is_opt(name, L"--json")) {
         o->json = v;
+    } else if (is_opt(name, L"--addresses")) {
+        o->addresses = v;
     } else if (is_opt(name, L"--plot")) {
         o->plot = v;
     } else if (is_opt(name, L"--audit")) {
@@ -126,7 +138,8 @@ static int value_opt(rh_opts *o, const wchar_t *name, const wchar_t *v)
 static const wchar_t *const with_value[] = {
     L"--sessions", L"--users",   L"--threads", L"--window",   L"--seed",    L"--rate",
     L"--duration", L"--hostile", L"--preset",  L"--scenario", L"--compare", L"--json",
-    L"--plot",     L"--clock",   L"--audit-dll", L"--audit",  L"--regkey"};
+    L"--plot",     L"--clock",   L"--audit-dll", L"--audit",  L"--regkey",  L"--rounds",
+    L"--hold-at",  L"--addresses"};
 
 static int flag_opt(rh_opts *o, const wchar_t *a)
 {
@@ -138,6 +151,8 @@ static int flag_opt(rh_opts *o, const wchar_t *a)
         return RH_EXIT_OK;
     } else if (is_opt(a, L"--stress")) {
         o->stress = true;
+    } else if (is_opt(a, L"--legacy")) {
+        o->legacy = true;
     } else if (is_opt(a, L"--quiet")) {
         o->quiet = true;
     } else if (is_opt(a, L"--progress") || is_opt(a, L"--no-progress")) {
@@ -160,6 +175,7 @@ int rh_parse_args(int argc, wchar_t **argv, rh_opts *o)
     o->progress = -1;
     o->run.threads = 4;
     o->run.window = 16;
+    o->rounds = 1;
     for (int i = 1; i < argc; i++) {
         const wchar_t *a = argv[i];
         int rc = -1;
@@ -185,8 +201,6 @@ int rh_parse_args(int argc, wchar_t **argv, rh_opts *o)
     }
     if (o->n_dlls && o->regkey)
         return bad("give DLL paths or --registry, not both", NULL);
-    if (o->scenario && o->run.storm)
-        return bad("--scenario and --preset storm exclude each other", NULL);
     if (!o->sessions)
         o->sessions = o->run.duration_s > 0 ? UINT64_MAX : 1000;
     return -1;

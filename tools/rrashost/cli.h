@@ -19,6 +19,7 @@ typedef struct rh_opts {
     const wchar_t *json;
     const wchar_t *plot;
     const wchar_t *audit_dir;   /* NULL: %ProgramData%\rastap */
+    const wchar_t *addresses;   /* --addresses FILE */
     bool audit_off;
     bool audit_forced;          /* --audit given */
     unsigned audit_dll;         /* 1-based; 0: the DLL named rastap.dll */
@@ -28,6 +29,10 @@ typedef struct rh_opts {
     unsigned hostile_pct;
     uint64_t seed;
     bool stress;
+    bool legacy;                /* --legacy: no Ex path */
+    unsigned rounds;            /* --rounds, at least 1 */
+    bool hold;                  /* --hold-at given */
+    uint64_t hold_at;           /* sessions started (all rounds) before the hold */
     bool force_qpc;
     bool quiet;
     int progress;               /* -1 auto (a console), 0 off, 1 on */

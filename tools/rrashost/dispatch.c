@@ -15,7 +15,12 @@
  *    non-zero return or no address at all ends the attempt (no accept).
  *  - Each event takes its serialization group's lock around the calls to
  *    all DLLs (§2.5), unless --stress. Only the call itself is timed.
+ *  - --addresses: each address callout is logged with what RAS got back,
+ *    numbered after a Get returned and before a Release is made (addrlog.h
+ *    says why), while the group's lock is still held.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "run.h"
@@ -140,6 +145,21 @@ static void ip_names(const rh_live *l, WCHAR user[257], WCHAR port[17])
     rh_session_port_name(&l->s, 0, port);
 }
 
+/* An address log entry for a callout of session l (numbered by the caller). */
+static rh_addr_entry *log_call(rh_ctx *ctx, const rh_live *l, rh_callout co, const WCHAR *user,
+                               const WCHAR *port)
+{
+    rh_addr_entry *a = rh_addr_push(&ctx->addrs);
+    a->kind = RH_AL_CALL;
+    a->co = (uint8_t)co;
+    a->value = l->s.index;
+    a->user = rh_utf16_to_utf8((const uint16_t *)user, RH_USER_UNITS);
+    char *p = rh_utf16_to_utf8((const uint16_t *)port, 17);
+    snprintf(a->port, sizeof a->port, "%s", p);
+    free(p);
+    return a;
+}
+
 DWORD rh_fire_get_ip(rh_ctx *ctx, rh_live *l)
 {
     unsigned d = (unsigned)ctx->host->ip_dll;
@@ -152,6 +172,14 @@ DWORD rh_fire_get_ip(rh_ctx *ctx, rh_live *l)
     uint64_t t0 = rh_ticks();
     DWORD err = ctx->host->dlls[d].get_ip(user, port, &ip, &notify);
     rh_stats_record(&ctx->stats, d, RH_CO_GET_IP, rh_ticks() - t0);
+    if (ctx->host->log_addresses) {
+        rh_addr_entry *a = log_call(ctx, l, RH_CO_GET_IP, user, port);
+        a->seq = rh_addr_seq(); /* after the call: the address is claimed */
+        a->offered = l->s.ipv4_offer;
+        a->ipv4 = ip;
+        a->error = err;
+        a->notify = notify != FALSE;
+    }
     unlock(ctx, RH_G_IP);
     if (audited(ctx, d))
         rh_expect_at(ctx, e)->ipv4 = ip;
@@ -175,8 +203,17 @@ DWORD rh_fire_get_ipv6(rh_ctx *ctx, rh_live *l)
     uint64_t t0 = rh_ticks();
     DWORD err = ctx->host->dlls[d].get_ipv6(user, port, &l->ipv6, &notify);
     rh_stats_record(&ctx->stats, d, RH_CO_GET_IPV6, rh_ticks() - t0);
+    if (ctx->host->log_addresses) {
+        rh_addr_entry *a = log_call(ctx, l, RH_CO_GET_IPV6, user, port);
+        a->seq = rh_addr_seq(); /* after the call: the identifier is claimed */
+        memcpy(a->iid_offered, l->s.ipv6_iid_offer, 8);
+        if (err == NO_ERROR)
+            memcpy(a->iid, (const uint8_t *)&l->ipv6 + 8, 8);
+        a->error = err;
+        a->notify = notify != FALSE;
+    }
     unlock(ctx, RH_G_IPV6);
-    if (audited(ctx, d)) {
+    if (audited(ctx, d) && err == NO_ERROR) { /* a refusal hands back no identifier */
         rh_expect_at(ctx, e)->has_iid = true;
         memcpy(rh_expect_at(ctx, e)->iid, (const uint8_t *)&l->ipv6 + 8, 8);
     }
@@ -208,6 +245,13 @@ void rh_fire_release(rh_ctx *ctx, rh_live *l, bool v6)
         }
     }
     lock(ctx, v6 ? RH_G_IPV6 : RH_G_IP);
+    if (ctx->host->log_addresses) {
+        rh_addr_entry *a = log_call(ctx, l, co, user, port);
+        a->seq = rh_addr_seq(); /* before the call: the address is still held */
+        a->ipv4 = v6 ? 0 : ip;
+        if (v6)
+            memcpy(a->iid, (const uint8_t *)&a6 + 8, 8);
+    }
     uint64_t t0 = rh_ticks();
     if (v6)
         ctx->host->dlls[d].release_ipv6(user, port, &a6);

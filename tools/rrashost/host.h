@@ -128,6 +128,8 @@ typedef struct rh_host {
     int ip_dll;                 /* first DLL with the IPv4 pair, -1 none */
     int ipv6_dll;               /* first DLL with the IPv6 pair, -1 none */
     bool stress;                /* no serialization: callouts overlap */
+    bool legacy_only;           /* --legacy: as RRAS before 2008 R2, no Ex path */
+    bool log_addresses;         /* --addresses: workers fill their address logs */
     SRWLOCK group_lock[RH_G_COUNT];
 } rh_host;
 

@@ -2,9 +2,9 @@
  * loader.c - RRAS's LoadAdminModule, step by step (contract §1.3).
  *
  *  1. LoadLibraryExW(path, NULL, LOAD_LIBRARY_SEARCH_DEFAULT_DIRS)
- *  2. MprAdminInitializeDllEx exported -> Ex path: it gets a zeroed 104-byte
- *     block (SDK layout); the pointers are copied out right after the call;
- *     every other export is ignored.
+ *  2. MprAdminInitializeDllEx exported (and no --legacy) -> Ex path: it
+ *     gets a zeroed 104-byte block (SDK layout); the pointers are copied
+ *     out right after the call; every other export is ignored.
  *  3. Otherwise the legacy path: revision 1, GetProcAddress by plain name,
  *     MprAdminInitializeDll called (only if exported) before the last five
  *     lookups, exactly in RRAS's order.
@@ -215,7 +215,10 @@ DWORD rh_load_dll(rh_host *host, unsigned idx, rh_ctx *ctx)
         unload(dll);
         goto cleanup_list;
     }
-    dll->initialize_ex = PROC(rt_pfn_initialize_ex, "MprAdminInitializeDllEx");
+    /* RRAS before Windows Server 2008 R2 does not look for the Ex entry. */
+    dll->initialize_ex = host->legacy_only
+                             ? NULL
+                             : PROC(rt_pfn_initialize_ex, "MprAdminInitializeDllEx");
     err = dll->initialize_ex ? load_ex(host, idx, ctx) : load_legacy(host, idx, ctx, h);
     if (err == RH_LOAD_OVERRUN && dll->terminate)
         rh_call_terminate(ctx, idx); /* it did start: let it stop its threads */

@@ -3,9 +3,9 @@
  * through them, report latencies, and audit what rastap wrote.
  *
  * One run = load every DLL in list order (stop at the first failure, as
- * RRAS) -> workload on N threads -> Terminate in list order -> unload ->
- * report -> audit. --compare makes a second run, same workload, with
- * another DLL alone, and prints both side by side.
+ * RRAS) -> workload on N threads (--rounds times) -> Terminate in list
+ * order -> unload -> report -> audit. --compare makes a second run, same
+ * workload, with another DLL alone, and prints both side by side.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +60,32 @@ static void describe_dll(rh_dll *d, const wchar_t *path, const rh_opts *o, unsig
     d->accept_co = d->hangup_co = d->reauth_co = RH_CO_COUNT;
 }
 
+/*
+ * The workload, o->rounds times with the DLLs loaded throughout. Each round
+ * numbers its sessions after the previous ones (unique handles and ports)
+ * and brings back the same users; --hold-at counts the sessions of every
+ * round (main run only: --compare does not stop).
+ */
+static bool run_rounds(rh_host *host, const rh_opts *o, const rh_workload *w, bool main_run,
+                       rh_run_result *res)
+{
+    uint64_t before = 0;
+    for (unsigned r = 0; r < o->rounds; r++) {
+        rh_workload wr = *w;
+        rh_run_opts ro = o->run;
+        wr.first = before;
+        ro.hold = main_run && o->hold && o->hold_at >= before &&
+                  (w->limit == UINT64_MAX || o->hold_at - before < w->limit);
+        ro.hold_at = ro.hold ? o->hold_at - before : 0;
+        if (host->log_addresses)
+            rh_addr_mark(&res->addrs, RH_AL_ROUND, r + 1);
+        if (!rh_run(host, &wr, &ro, res))
+            return false;
+        before = res->stats.t.sessions;
+    }
+    return true;
+}
+
 /* Loads all, runs, unloads, reports, audits. Returns an exit code. */
 static int run_once(const plan *p, const char *label, const rh_opts *o, const rh_workload *w,
                     rh_report_run *rep)
@@ -74,6 +100,8 @@ static int run_once(const plan *p, const char *label, const rh_opts *o, const rh
     rep->label = label;
     rep->host = host;
     host->stress = o->stress;
+    host->legacy_only = o->legacy;
+    host->log_addresses = o->addresses && strcmp(label, "main") == 0;
     bool audit = false;
     for (unsigned i = 0; i < p->n; i++) {
         describe_dll(&host->dlls[i], p->paths[i], o, i, strcmp(label, "main") == 0);
@@ -101,7 +129,7 @@ static int run_once(const plan *p, const char *label, const rh_opts *o, const rh
     if (loaded) {
         rh_host_ready(host);
         rep->started = true;
-        if (!rh_run(host, w, &o->run, &rep->res) && rc == RH_EXIT_OK)
+        if (!run_rounds(host, o, w, strcmp(label, "main") == 0, &rep->res) && rc == RH_EXIT_OK)
             rc = RH_EXIT_USAGE;
     }
     rh_unload_all(host, ctx0); /* after a failure: the DLLs before the failing one */
@@ -220,6 +248,10 @@ int main(void)
     }
     if (o.json && !rh_report_json(o.json, runs, n_runs, &o)) {
         fputs("rrashost: cannot write the --json file\n", stderr);
+        rc = rc ? rc : RH_EXIT_USAGE;
+    }
+    if (o.addresses && runs[0].started && !rh_addr_write(o.addresses, &runs[0].res.addrs)) {
+        fputs("rrashost: cannot write the --addresses file\n", stderr);
         rc = rc ? rc : RH_EXIT_USAGE;
     }
     if (o.plot && runs[0].started && !rh_plot(o.plot, runs, n_runs)) {

@@ -83,8 +83,11 @@ void rh_report_text(const rh_report_run *r, const rh_opts *o)
 {
     const rh_totals *t = &r->res.stats.t;
     double secs = r->res.seconds > 0 ? r->res.seconds : 1e-9;
-    printf("== rrashost %s: %s run: %llu sessions on %u thread(s) in %.2f s (seed %llu, %s%s)\n",
-           RH_VERSION, r->label, (unsigned long long)t->sessions, o->run.threads, secs,
+    char rounds[32] = "";
+    if (o->rounds > 1)
+        snprintf(rounds, sizeof rounds, " in %u rounds", o->rounds);
+    printf("== rrashost %s: %s run: %llu sessions%s on %u thread(s) in %.2f s (seed %llu, %s%s)\n",
+           RH_VERSION, r->label, (unsigned long long)t->sessions, rounds, o->run.threads, secs,
            (unsigned long long)o->seed, o->run.storm ? "reconnect storm" : "window",
            r->host->stress ? ", --stress: NOT serialized" : ", serialized as RRAS");
     if (!o->quiet)

@@ -138,12 +138,17 @@ bool rh_report_json(const wchar_t *path, const rh_report_run *runs, unsigned n,
         return false;
     fprintf(f, "{\"tool\":\"rrashost\",\"version\":\"%s\",\"options\":{\"seed\":%llu,"
                "\"sessions\":%llu,\"threads\":%u,\"window\":%u,\"storm\":%s,\"stress\":%s,"
-               "\"rate\":%.3f,\"duration_s\":%.3f,\"hostile_pct\":%u},\"clock\":{\"source\":\"%s\","
-               "\"hz\":%.0f},\"runs\":[",
+               "\"rate\":%.3f,\"duration_s\":%.3f,\"hostile_pct\":%u,\"rounds\":%u,"
+               "\"legacy\":%s",
             RH_VERSION, (unsigned long long)o->seed,
             (unsigned long long)(o->sessions == UINT64_MAX ? 0 : o->sessions), o->run.threads,
             o->run.window, o->run.storm ? "true" : "false", o->stress ? "true" : "false",
-            o->run.rate, o->run.duration_s, o->hostile_pct, rh_clock_name(), rh_ticks_hz());
+            o->run.rate, o->run.duration_s, o->hostile_pct, o->rounds,
+            o->legacy ? "true" : "false");
+    if (o->hold)
+        fprintf(f, ",\"hold_at\":%llu", (unsigned long long)o->hold_at);
+    fprintf(f, "},\"clock\":{\"source\":\"%s\",\"hz\":%.0f},\"runs\":[", rh_clock_name(),
+            rh_ticks_hz());
     for (unsigned i = 0; i < n; i++) {
         if (i)
             fputs(",", f);

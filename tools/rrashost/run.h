@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "addrlog.h"
 #include "host.h"
 #include "session.h"
 #include "stats.h"
@@ -42,6 +43,7 @@ typedef struct rh_ctx {
     rh_stats stats;
     bool record_expect;         /* an audited DLL is loaded */
     rh_expect_list expect;
+    rh_addr_list addrs;         /* --addresses: this thread's address callouts */
     uint64_t rng;
     rh_conn_structs conn;       /* scratch: one session's structures */
     rh_port_structs port;
@@ -112,17 +114,26 @@ typedef struct rh_run_opts {
     bool storm;
     bool progress;
     bool paced_by_rows;         /* scenario start_ms columns */
+    bool hold;                  /* --hold-at: pause before session hold_at starts */
+    uint64_t hold_at;           /* index in this run's workload */
 } rh_run_opts;
 
 typedef struct rh_run_result {
     rh_stats stats;             /* merged */
     rh_expect_list expect;      /* merged, in no particular order */
-    double seconds;             /* wall time of the workload phase */
+    rh_addr_list addrs;         /* merged, with the markers; sorted when written */
+    double seconds;             /* wall time of the workload phase, holds excluded */
 } rh_run_result;
 
-/* Runs the workload on o->threads threads and merges their statistics and
- * expectations into *res (zeroed by the caller). False if threads could
- * not be started. */
+/*
+ * Runs the workload on o->threads threads and adds their statistics,
+ * expectations and address logs to *res (zeroed by the caller before the
+ * first run; several runs, e.g. rounds, accumulate). With o->hold, when
+ * every worker has reached session o->hold_at (or finished), the sessions
+ * in flight stay live while the main thread prints a line and waits for a
+ * line on standard input (docs/rrashost.md, --hold-at). False if threads
+ * could not be started.
+ */
 bool rh_run(rh_host *host, const rh_workload *w, const rh_run_opts *o, rh_run_result *res);
 
 /* ------------------------------------------------------------ expect.c */

@@ -7,8 +7,16 @@
  * interleave as on a busy server. The storm preset instead connects every
  * session first, waits until all threads have, then tears them all down.
  *
- * Shared state is two counters and a barrier; everything else is
- * per-thread (statistics, expectations, scratch structures).
+ * --hold-at N: a worker about to start session N (or any later one) stops
+ * where it is, its sessions in flight left live, and counts itself held; a
+ * worker that runs out of sessions first counts itself too. When every
+ * worker is counted, the main thread prints a line, waits for a line on
+ * standard input and lets them go on. No callout is in progress meanwhile,
+ * so what a DLL sees during the hold (a configuration reload, say) happens
+ * between two well-defined halves of the run.
+ *
+ * Shared state is a few counters and two barriers; everything else is
+ * per-thread (statistics, expectations, address logs, scratch structures).
  */
 #include <stdatomic.h>
 #include <stdio.h>
@@ -25,6 +33,9 @@ typedef struct shared {
     const rh_run_opts *o;
     atomic_uint_fast64_t next;  /* next session index; relaxed: only uniqueness matters */
     atomic_uint arrived;        /* storm barrier: threads done connecting */
+    atomic_uint held;           /* hold: workers at the hold point or finished */
+    atomic_uint waiting;        /* hold: of those, the ones at the hold point */
+    atomic_bool resumed;        /* hold: the main thread let them go on */
     unsigned n_threads;
     double t0;                  /* rh_wall_seconds() at the start of the run */
 } shared;
@@ -33,6 +44,7 @@ typedef struct worker {
     shared *sh;
     rh_ctx ctx;
     HANDLE thread;
+    bool counted;               /* counted in shared.held (once per run) */
     /* progress, written by the worker, read by main; relaxed: a display */
     _Alignas(64) atomic_uint_fast64_t sessions_done;
     atomic_uint_fast64_t callouts;
@@ -70,12 +82,32 @@ static bool time_is_up(const shared *sh)
     return sh->o->duration_s > 0 && rh_wall_seconds() - sh->t0 >= sh->o->duration_s;
 }
 
+/* Counts the worker at the hold barrier (once), then waits, when asked to,
+ * until the main thread resumes the run. */
+static void hold(worker *wk, bool wait)
+{
+    if (wk->counted)
+        return;
+    wk->counted = true;
+    if (wait) /* relaxed: the release increment of `held` below publishes it */
+        atomic_fetch_add_explicit(&wk->sh->waiting, 1, memory_order_relaxed);
+    /* Release pairs with the acquire load in rh_run: the main thread sees
+     * this worker's callouts done before it marks the hold. */
+    atomic_fetch_add_explicit(&wk->sh->held, 1, memory_order_release);
+    /* Acquire pairs with the release store in hold_here: the callouts made
+     * after the hold come after whatever happened during it. */
+    while (wait && !atomic_load_explicit(&wk->sh->resumed, memory_order_acquire))
+        Sleep(1);
+}
+
 /* Claims the next session; false when the workload (or time) is over. */
 static bool claim(worker *wk, rh_session *s)
 {
     if (time_is_up(wk->sh))
         return false;
     uint64_t i = atomic_fetch_add_explicit(&wk->sh->next, 1, memory_order_relaxed);
+    if (wk->sh->o->hold && i >= wk->sh->o->hold_at)
+        hold(wk, true);
     return rh_workload_get(wk->sh->w, i, s);
 }
 
@@ -187,7 +219,27 @@ static DWORD WINAPI worker_main(LPVOID arg)
         run_storm(wk);
     else
         run_window(wk);
+    hold(wk, false); /* never reached the hold point: do not keep the others waiting */
     return 0;
+}
+
+/* The hold (main thread): every worker is paused or finished. */
+static double hold_here(shared *sh, rh_run_result *res)
+{
+    double t0 = rh_wall_seconds();
+    uint64_t started = sh->o->hold_at + sh->w->first;
+    rh_addr_mark(&res->addrs, RH_AL_HOLD, started);
+    printf("rrashost: holding after %llu sessions started (the sessions in flight stay live); "
+           "send a line on standard input to go on\n",
+           (unsigned long long)started);
+    fflush(stdout);
+    char line[256];
+    if (!fgets(line, sizeof line, stdin))
+        puts("rrashost: standard input closed; going on");
+    rh_addr_mark(&res->addrs, RH_AL_RESUME, 0);
+    /* Release pairs with the acquire load in hold(). */
+    atomic_store_explicit(&sh->resumed, true, memory_order_release);
+    return rh_wall_seconds() - t0;
 }
 
 static void show_progress(worker *wk, unsigned n, const rh_run_opts *o, const rh_workload *w,
@@ -222,6 +274,9 @@ bool rh_run(rh_host *host, const rh_workload *w, const rh_run_opts *o, rh_run_re
     shared sh = {.host = host, .w = w, .o = o, .n_threads = n};
     atomic_init(&sh.next, 0);
     atomic_init(&sh.arrived, 0);
+    atomic_init(&sh.held, 0);
+    atomic_init(&sh.waiting, 0);
+    atomic_init(&sh.resumed, false);
     worker *wk = _aligned_malloc(n * sizeof *wk, 64);
     HANDLE handles[MAX_THREADS];
     if (!wk)
@@ -245,22 +300,38 @@ bool rh_run(rh_host *host, const rh_workload *w, const rh_run_opts *o, rh_run_re
         }
         handles[started] = k->thread;
     }
-    bool shown = false;
-    while (started > 0 && WaitForMultipleObjects(started, handles, TRUE, 200) == WAIT_TIMEOUT) {
+    if (started < n) /* a hold would wait for threads that do not exist */
+        atomic_store_explicit(&sh.resumed, true, memory_order_release);
+    bool shown = false, held = false;
+    double held_s = 0, shown_at = 0;
+    while (started > 0 && WaitForMultipleObjects(started, handles, TRUE, 20) == WAIT_TIMEOUT) {
         double t = rh_wall_seconds() - t0;
-        if (o->progress && t > 1.0) {
+        /* Acquire pairs with the release increment in hold(). A hold needs
+         * one worker at the hold point: if all finished, the workload ended
+         * before it. */
+        if (o->hold && !held && started == n &&
+            atomic_load_explicit(&sh.held, memory_order_acquire) == n &&
+            atomic_load_explicit(&sh.waiting, memory_order_relaxed) > 0) {
+            if (shown)
+                fprintf(stderr, "\r%70s\r", "");
+            held_s = hold_here(&sh, res);
+            held = true;
+        }
+        if (o->progress && t > 1.0 && t - shown_at >= 0.2) {
             show_progress(wk, started, o, w, t);
             shown = true;
+            shown_at = t;
         }
     }
     if (shown)
         fprintf(stderr, "\r%70s\r", "");
-    res->seconds = rh_wall_seconds() - t0;
+    res->seconds += rh_wall_seconds() - t0 - held_s;
     for (unsigned i = 0; i < started; i++) {
         CloseHandle(wk[i].thread);
         rh_stats_merge(&res->stats, &wk[i].ctx.stats);
         rh_stats_free(&wk[i].ctx.stats);
         rh_expect_append(&res->expect, &wk[i].ctx.expect);
+        rh_addr_append(&res->addrs, &wk[i].ctx.addrs);
     }
     _aligned_free(wk);
     return started == n;

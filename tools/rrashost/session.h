@@ -79,11 +79,14 @@ typedef struct rh_workload {
     unsigned hostile_pct;       /* share of users with hostile names */
     bool storm;
     uint64_t limit;             /* sessions to run (UINT64_MAX: until --duration) */
+    uint64_t first;             /* index of session 0 (--rounds: rounds continue the
+                                 * numbering, so handles and ports stay unique) */
     rh_session *rows;           /* scenario replay, or NULL */
     uint64_t n_rows;
 } rh_workload;
 
-/* Fills *out with session `index`; false past the end of the workload. */
+/* Fills *out with session `index` of the workload (its index in the run is
+ * w->first + index); false past the end of the workload. */
 bool rh_workload_get(const rh_workload *w, uint64_t index, rh_session *out);
 
 /* ------------------------------------------------------------- names.c */

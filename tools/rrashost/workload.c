@@ -160,13 +160,16 @@ static void set_guid(rh_session *s, rng *r)
     s->guid.Data4[0] = (uint8_t)((s->guid.Data4[0] & 0x3F) | 0x80);
 }
 
-static void generate(const rh_workload *w, uint64_t index, rh_session *s)
+/* Session w->first + k; in a storm, workload session k is user k mod N, so
+ * every round brings the same users back. */
+static void generate(const rh_workload *w, uint64_t k, rh_session *s)
 {
+    uint64_t index = w->first + k;
     rng r = stream(w->seed, index);
     memset(s, 0, sizeof *s);
     s->index = index;
     unsigned users = w->users ? w->users : 1;
-    unsigned u = w->storm ? (unsigned)(index % users) : pick_user(&r, users);
+    unsigned u = w->storm ? (unsigned)(k % users) : pick_user(&r, users);
     set_user(s, w, &r, u);
     s->tunnel = pick_tunnel(&r);
     s->auth = pick_auth(&r, s->tunnel);
