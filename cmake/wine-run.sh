@@ -1,10 +1,24 @@
 #!/usr/bin/env bash
 # Runs a Windows program under Wine with rastap's private prefix.
 # WINEPREFIX defaults to <repo>/build/wineprefix; it is created on first use.
-# Under a lock, each call first makes sure the prefix's wineserver is up
-# (persisting 30 s after its last client): two Wine processes that both
-# start a server at the same instant can hang, which parallel ctest jobs
-# would otherwise do. i686 programs need wine32.
+# Under a lock, each call first makes sure the prefix's wineserver is up:
+# two Wine processes that both start a server at the same instant can hang,
+# which parallel ctest jobs would otherwise do.
+#
+# The server persists 10 minutes after its last client (scripts/test.sh
+# stops it at the end). It must not go idle in the middle of a test run:
+# when its persistence runs out it tells Wine's services to quit and closes
+# its socket a few seconds later, and a program started in that window
+# connects to the dying server, which then exits under it; the program
+# waits for the server forever (this hung the rsyslog test whenever ~30 s
+# passed between two Wine programs).
+#
+# When the server was not running, a throw-away process starts Wine's
+# services (services.exe, winedevice.exe ...) with /dev/null for input and
+# output: they inherit the stdio of the process that starts them and live
+# as long as the server, so a caller reading the program's output through a
+# pipe (ctest, the Python checkers) would otherwise wait for them.
+# i686 programs need wine32.
 set -u
 repo=$(cd "$(dirname "$0")/.." && pwd)
 export WINEPREFIX=${WINEPREFIX:-$repo/build/wineprefix}
@@ -19,6 +33,11 @@ mkdir -p "$(dirname "$WINEPREFIX")"
         "$wine" wineboot -i >/dev/null 2>&1 9>&-
         "$server" -w 2>/dev/null
     fi
-    "$server" -p30 >/dev/null 2>&1 9>&- # no-op when one runs; must not keep the lock
+    cold=0
+    "$server" -k0 2>/dev/null || cold=1 # signal 0: is a server running?
+    "$server" -p600 >/dev/null 2>&1 9>&- # no-op when one runs; must not keep the lock
+    if [ $cold = 1 ]; then
+        "$wine" cmd.exe /c exit </dev/null >/dev/null 2>&1 9>&-
+    fi
 ) 9>"$WINEPREFIX.lock"
 exec "$wine" "$@"

@@ -88,6 +88,16 @@ static void session(unsigned i)
 
 static HKEY sink_key;
 
+/* Milliseconds since the first call, for the progress lines on stderr. */
+static unsigned long long since(int unused)
+{
+    static ULONGLONG start;
+    (void)unused;
+    if (!start)
+        start = GetTickCount64();
+    return GetTickCount64() - start;
+}
+
 static void open_sink(const char *name, const char *type)
 {
     WCHAR path[512], wtype[64];
@@ -142,6 +152,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: drive_sinks DLL [options]\n");
         return 2;
     }
+    fprintf(stderr, "drive_sinks: %llu ms: started\n", since(0));
     tu_config_file_sink(NULL, NULL); /* a clean configuration key */
     HKEY core = core_key();
     for (int i = 2; i < argc; i++) {
@@ -167,6 +178,7 @@ int main(int argc, char **argv)
         RegCloseKey(sink_key);
     if (core)
         RegCloseKey(core);
+    fprintf(stderr, "drive_sinks: %llu ms: configured\n", since(0));
     dll = tu_load_rastap(argv[1], "sinks");
     if (!dll)
         return 1;
@@ -174,6 +186,7 @@ int main(int argc, char **argv)
     memset(&cb, 0, sizeof cb);
     if (((rt_pfn_initialize_ex)GET("MprAdminInitializeDllEx"))(&cb) != NO_ERROR)
         return 1;
+    fprintf(stderr, "drive_sinks: %llu ms: initialized\n", since(0));
     ULONGLONG t0 = GetTickCount64();
     for (unsigned i = 0; i < sessions; i++) {
         session(i);
@@ -187,8 +200,11 @@ int main(int argc, char **argv)
         }
     }
     double took = (double)(GetTickCount64() - t0) / 1000.0;
+    fprintf(stderr, "drive_sinks: %llu ms: fired; lingering %u ms\n", since(0), linger_ms);
     Sleep(linger_ms);
+    fprintf(stderr, "drive_sinks: %llu ms: terminating\n", since(0));
     DWORD rc = cb.lpfnRasAdminTerminateDll();
+    fprintf(stderr, "drive_sinks: %llu ms: terminated\n", since(0));
     printf("fired %u sessions in %.2f s; terminate returned %lu\n", sessions, took,
            (unsigned long)rc);
     fflush(stdout);

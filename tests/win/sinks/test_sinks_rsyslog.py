@@ -27,6 +27,7 @@ structured data, mmpstrucdata's reading of it, MSG). Scenarios:
 Exit 0 when every check holds, 1 with the problems, 77 without rsyslogd.
 """
 import argparse
+import faulthandler
 import glob
 import json
 import os
@@ -167,10 +168,22 @@ class Env:
 
     def drive(self, args, timeout=120):
         env = dict(os.environ, WINEDEBUG="-all,warn+debugstr")
-        p = subprocess.run([self.wine, self.a.driver, self.a.dll, "--core", "RingSize=#65536",
-                            "--core", "StopDrainMs=#5000"] + args,
-                           capture_output=True, text=True, errors="replace", env=env,
-                           timeout=timeout)
+        t0 = time.time()
+        try:
+            p = subprocess.run([self.wine, self.a.driver, self.a.dll, "--core", "RingSize=#65536",
+                                "--core", "StopDrainMs=#5000"] + args,
+                               capture_output=True, text=True, errors="replace", env=env,
+                               timeout=timeout)
+        except subprocess.TimeoutExpired as e:
+            def text(b):
+                return (b or b"").decode("utf-8", "replace") if isinstance(b, bytes) else (b or "")
+            print(f"PROBLEM: driver still running after {timeout} s; its output so far: "
+                  f"{text(e.stdout)[-400:]} {text(e.stderr)[-1500:]}", flush=True)
+            raise
+        print(f"    drive {args[args.index('--sessions') + 1]} sessions: "
+              f"{time.time() - t0:.1f} s; {p.stdout.strip()}; "
+              + "; ".join(ln[13:] for ln in p.stderr.splitlines() if ln.startswith("drive_sinks: ")),
+              flush=True)
         if p.returncode != 0:
             problem(f"driver failed ({p.returncode}): {p.stdout[-400:]} {p.stderr[-800:]}")
         return p.stdout + p.stderr
@@ -210,6 +223,8 @@ def seq_of(g):
 def compare(label, ref, got, app, transport, facility=16, allow_dups=False, udp_max=2048):
     """Every ref record exactly once (or at least once), each equal to what
     the spec says."""
+    if not ref:
+        problem(f"{label}: rastap's file sink holds no records to compare with")
     mine = by_app(got, app)
     seen = {}
     for g in mine:
@@ -297,6 +312,8 @@ def scenario_exact(env, rs):
     env.drive(args + ["--sessions", "600", "--seconds", "2", "--linger-ms", "1500"])
     ref = read_ref(env, "ref-exact")
     n = len(ref)
+    if n < 600 * 4:
+        problem(f"exact: the file sink holds {n} records, expected at least {600 * 4}")
     wait_for(lambda: all(len(by_app(rs.records(), a)) >= n
                          for a in ("x-tcp", "x-tcp6", "x-relp", "x-3164")), 10)
     time.sleep(0.5)
@@ -520,9 +537,12 @@ def main():
     if os.path.exists(rs.out):
         os.remove(rs.out)
     t0 = time.time()
+    faulthandler.dump_traceback_later(150)  # where it is, should ctest's timeout come
     try:
         for name in a.only.split(","):
+            t1 = time.time()
             globals()["scenario_" + name](env, rs)
+            print(f"  ({name}: {time.time() - t1:.1f} s)", flush=True)
     finally:
         rs.stop()
     print(f"{time.time() - t0:.1f} s")
