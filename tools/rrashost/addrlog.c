@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "vec.h"
 
 /* relaxed: only the order of the increments matters, and fetch_add on one
  * atomic is totally ordered whatever the memory order */
@@ -28,21 +29,11 @@ uint64_t rh_addr_seq(void)
     return atomic_fetch_add_explicit(&next_seq, 1, memory_order_relaxed);
 }
 
-static void *xrealloc(void *p, size_t n)
-{
-    void *q = realloc(p, n);
-    if (!q) {
-        fputs("rrashost: out of memory\n", stderr);
-        exit(RH_EXIT_USAGE);
-    }
-    return q;
-}
-
 rh_addr_entry *rh_addr_push(rh_addr_list *l)
 {
     if (l->n == l->cap) {
         l->cap = l->cap ? l->cap * 2 : 1024;
-        l->v = xrealloc(l->v, l->cap * sizeof *l->v);
+        l->v = rh_xrealloc(l->v, l->cap * sizeof *l->v);
     }
     rh_addr_entry *e = &l->v[l->n++];
     memset(e, 0, sizeof *e);
@@ -59,16 +50,10 @@ void rh_addr_mark(rh_addr_list *l, rh_addr_kind kind, uint64_t value)
 
 void rh_addr_append(rh_addr_list *dst, rh_addr_list *src)
 {
-    if (dst->n + src->n > dst->cap) {
-        dst->cap = dst->n + src->n;
-        dst->v = xrealloc(dst->v, dst->cap * sizeof *dst->v);
-    }
-    if (src->n)
-        memcpy(dst->v + dst->n, src->v, src->n * sizeof *src->v);
-    dst->n += src->n;
-    free(src->v);
-    src->v = NULL;
-    src->n = src->cap = 0;
+    void *dv = dst->v, *sv = src->v;
+    rh_vec_append(&dv, &dst->n, &dst->cap, &sv, &src->n, &src->cap, sizeof *dst->v);
+    dst->v = dv;
+    src->v = sv;
 }
 
 void rh_addr_free(rh_addr_list *l)

@@ -11,16 +11,7 @@
 #include <string.h>
 
 #include "run.h"
-
-static void *xrealloc(void *p, size_t n)
-{
-    void *q = realloc(p, n);
-    if (!q) {
-        fputs("rrashost: out of memory\n", stderr);
-        exit(RH_EXIT_USAGE);
-    }
-    return q;
-}
+#include "vec.h"
 
 size_t rh_put_utf8(char *o, uint32_t cp)
 {
@@ -48,7 +39,7 @@ size_t rh_put_utf8(char *o, uint32_t cp)
 
 char *rh_utf16_to_utf8(const uint16_t *s, size_t max_units)
 {
-    char *out = xrealloc(NULL, max_units * 3 + 1);
+    char *out = rh_xrealloc(NULL, max_units * 3 + 1);
     size_t o = 0;
     for (size_t i = 0; i < max_units && s[i]; i++) {
         uint32_t u = s[i];
@@ -80,7 +71,7 @@ static size_t push(rh_ctx *ctx, rh_callout co)
     rh_expect_list *l = &ctx->expect;
     if (l->n == l->cap) {
         l->cap = l->cap ? l->cap * 2 : 1024;
-        l->v = xrealloc(l->v, l->cap * sizeof *l->v);
+        l->v = rh_xrealloc(l->v, l->cap * sizeof *l->v);
     }
     rh_expect *e = &l->v[l->n];
     memset(e, 0, sizeof *e);
@@ -162,16 +153,10 @@ size_t rh_expect_plain(rh_ctx *ctx, rh_callout co)
 
 void rh_expect_append(rh_expect_list *dst, rh_expect_list *src)
 {
-    if (dst->n + src->n > dst->cap) {
-        dst->cap = dst->n + src->n;
-        dst->v = xrealloc(dst->v, dst->cap * sizeof *dst->v);
-    }
-    if (src->n)
-        memcpy(dst->v + dst->n, src->v, src->n * sizeof *src->v);
-    dst->n += src->n;
-    free(src->v);
-    src->v = NULL;
-    src->n = src->cap = 0;
+    void *dv = dst->v, *sv = src->v;
+    rh_vec_append(&dv, &dst->n, &dst->cap, &sv, &src->n, &src->cap, sizeof *dst->v);
+    dst->v = dv;
+    src->v = sv;
 }
 
 void rh_expect_free(rh_expect_list *l)
