@@ -18,6 +18,7 @@
 
 #include "capture.h"
 #include "config.h"
+#include "error.h"
 #include "ipassign_win.h"
 #include "runtime.h"
 
@@ -234,6 +235,16 @@ VOID APIENTRY MprAdminLinkHangupNotification(RAS_PORT_0 *p0, RAS_PORT_1 *p1)
 
 /* ------------------------------------------------------------ addresses */
 
+/* A release that is not one of rastap's leases is RAS's own address when
+ * the family is not in assign mode (observe, or off on the legacy path):
+ * recorded as a release that went fine. In assign mode it stays not_found
+ * (released twice, or never handed out by rastap). */
+static void observed_release(rt_event *ev, int fam)
+{
+    if (ev->u.ip.result == RT_ENOENT && rt_ip_snapshot_mode(ip_snapshot(), fam) != RT_IP_ASSIGN)
+        ev->u.ip.result = RT_OK;
+}
+
 DWORD APIENTRY MprAdminGetIpAddressForUser(WCHAR *user, WCHAR *port, DWORD *ip, BOOL *notify)
 {
     rt_event *ev = rt_event_begin(RT_EV_IP_ASSIGN, RT_CO_GET_IP_ADDRESS);
@@ -250,6 +261,7 @@ VOID APIENTRY MprAdminReleaseIpAddress(WCHAR *user, WCHAR *port, DWORD *ip)
     rt_event *ev = rt_event_begin(RT_EV_IP_RELEASE, RT_CO_RELEASE_IP_ADDRESS);
     rt_ipassign_win_release_v4(user, port, ip, ev ? &ev->u.ip : NULL);
     if (ev) {
+        observed_release(ev, RT_IP_V4);
         rt_capture_ip_names(ev, user, port);
         rt_event_end(ev);
     }
@@ -275,6 +287,7 @@ DWORD CALLBACK MprAdminReleaseIpv6AddressForUser(WCHAR *user, WCHAR *port, IN6_A
     rt_event *ev = rt_event_begin(RT_EV_IPV6_RELEASE, RT_CO_RELEASE_IPV6_ADDRESS);
     rt_ipassign_win_release_v6(user, port, addr, ev ? &ev->u.ip : NULL);
     if (ev) {
+        observed_release(ev, RT_IP_V6);
         rt_capture_ip_names(ev, user, port);
         rt_event_end(ev);
     }
