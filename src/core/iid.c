@@ -46,16 +46,20 @@
 
 /* ------------------------------------------------------------- SipHash */
 
-static uint64_t rotl(uint64_t x, unsigned b)
+static inline uint64_t rotl(uint64_t x, unsigned b)
 {
     return (x << b) | (x >> (64 - b));
 }
 
-static uint64_t load_le64(const unsigned char *p)
+/* One 8-byte load (memcpy compiles to a single move), byte-swapped on a
+ * big-endian host: SipHash reads its input little-endian everywhere. */
+static inline uint64_t load_le64(const unsigned char *p)
 {
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--)
-        v = v << 8 | p[i];
+    uint64_t v;
+    memcpy(&v, p, sizeof v);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
     return v;
 }
 
@@ -63,7 +67,15 @@ typedef struct sip {
     uint64_t v0, v1, v2, v3;
 } sip;
 
-static void sip_round(sip *s)
+/* Inlined so that the state stays in registers: the holder hash runs on
+ * every address callout (ipassign.c). */
+#if defined(__GNUC__)
+#define RT_SIP_INLINE static inline __attribute__((always_inline))
+#else
+#define RT_SIP_INLINE static inline
+#endif
+
+RT_SIP_INLINE void sip_round(sip *s)
 {
     s->v0 += s->v1;
     s->v1 = rotl(s->v1, 13);
@@ -81,7 +93,7 @@ static void sip_round(sip *s)
     s->v2 = rotl(s->v2, 32);
 }
 
-static void sip_compress(sip *s, uint64_t m)
+RT_SIP_INLINE void sip_compress(sip *s, uint64_t m)
 {
     s->v3 ^= m;
     sip_round(s); /* c = 2 compression rounds */
@@ -101,8 +113,32 @@ uint64_t rt_siphash24(const uint8_t key[16], const void *data, size_t len)
         sip_compress(&s, load_le64(p + i));
     /* Last word: the remaining bytes, little-endian, and len mod 256 on top. */
     uint64_t last = (uint64_t)(len & 0xFF) << 56;
-    for (size_t i = 0; i < len % 8; i++)
-        last |= (uint64_t)p[full + i] << (8 * i);
+    const unsigned char *t = p + full;
+    switch (len % 8) {
+    case 7:
+        last |= (uint64_t)t[6] << 48;
+        /* fall through */
+    case 6:
+        last |= (uint64_t)t[5] << 40;
+        /* fall through */
+    case 5:
+        last |= (uint64_t)t[4] << 32;
+        /* fall through */
+    case 4:
+        last |= (uint64_t)t[3] << 24;
+        /* fall through */
+    case 3:
+        last |= (uint64_t)t[2] << 16;
+        /* fall through */
+    case 2:
+        last |= (uint64_t)t[1] << 8;
+        /* fall through */
+    case 1:
+        last |= (uint64_t)t[0];
+        break;
+    default:
+        break;
+    }
     sip_compress(&s, last);
     s.v2 ^= 0xFF;
     for (int i = 0; i < 4; i++) /* d = 4 finalisation rounds */

@@ -7,6 +7,14 @@
  * adds one rule of its own: a release is always matched against the
  * holder recorded by the lease, so it can free only what this session was
  * given (ippool.c invariant 3, iid.c invariant 3).
+ *
+ * Its cost is mostly memory latency: a static user's assignment needs the
+ * map's slot, then both the map's record and the address's lease words,
+ * each a likely cache (and TLB) miss with 100 000 users. So the user name
+ * is folded once for the map and the holder hash alike (caller_init), the
+ * lease words are requested as soon as the map's slot names the address
+ * (rt_ipmap_peek, rt_ippool_prefetch), and the holder hash is computed
+ * while they arrive.
  */
 #include "ipassign.h"
 
@@ -609,28 +617,46 @@ void rt_ip_summarize(const rt_ip_state *st, const rt_ip_snapshot *snap, rt_ip_su
 
 /* Longest name taken into account, in units (longer input is cut, the same
  * way on assign and release, so they still agree). */
-enum { NAME_MAX_UNITS = 256 };
+enum { NAME_MAX_UNITS = RT_IPMAP_NAME_MAX };
 
-/* The session's identity: SipHash of the folded user, a separator that no
- * name contains (U+FFFF), and the port as given. */
-static uint64_t identity(const rt_ip_state *st, const rt_ip_who *who)
+/*
+ * The session asking, as the decisions use it: the user name folded once,
+ * for the static map and the holder hash alike. buf holds the holder
+ * hash's input: the user's length in units, the folded user, the port as
+ * given. The length first makes the split between user and port
+ * unambiguous whatever units the names contain.
+ */
+typedef struct caller {
+    rt_wchar buf[1 + 2 * NAME_MAX_UNITS];
+    size_t user_len; /* folded units at buf + 1 */
+    size_t n;        /* units of buf in use */
+} caller;
+
+static void caller_init(caller *c, const rt_ip_who *who)
 {
-    unsigned char buf[2 * (2 * NAME_MAX_UNITS + 1)];
-    size_t n = 0;
     size_t ul = who->user ? (who->user_len < NAME_MAX_UNITS ? who->user_len : NAME_MAX_UNITS) : 0;
     size_t pl = who->port ? (who->port_len < NAME_MAX_UNITS ? who->port_len : NAME_MAX_UNITS) : 0;
-    for (size_t i = 0; i < ul; i++) {
-        rt_wchar c = rt_ipmap_fold_unit(who->user[i]);
-        buf[n++] = (unsigned char)(c & 0xFF);
-        buf[n++] = (unsigned char)(c >> 8);
-    }
-    buf[n++] = 0xFF;
-    buf[n++] = 0xFF;
-    for (size_t i = 0; i < pl; i++) {
-        buf[n++] = (unsigned char)(who->port[i] & 0xFF);
-        buf[n++] = (unsigned char)(who->port[i] >> 8);
-    }
-    return rt_siphash24(st->holder_key, buf, n);
+    c->buf[0] = (rt_wchar)ul;
+    rt_ipmap_fold(who->user, ul, c->buf + 1);
+    for (size_t i = 0; i < pl; i++) /* a loop, not memcpy: ports are short */
+        c->buf[1 + ul + i] = who->port[i];
+    c->user_len = ul;
+    c->n = 1 + ul + pl;
+}
+
+/* The user prepared for the static map m; a name longer than any entry
+ * can be matches nothing (the buffer holds only its first units). */
+static void caller_key(const caller *c, const rt_ip_who *who, const rt_ipmap *m, rt_ipmap_key *k)
+{
+    rt_ipmap_key_prepare(k, m, c->buf + 1, who->user_len > NAME_MAX_UNITS ? 0 : c->user_len);
+}
+
+/* The session's identity: SipHash of the caller's buffer under the
+ * process's secret. It never leaves the process, so hashing the units in
+ * host byte order is fine. */
+static uint64_t identity(const rt_ip_state *st, const caller *c)
+{
+    return rt_siphash24(st->holder_key, c->buf, c->n * sizeof c->buf[0]);
 }
 
 static uint8_t source_of(uint64_t holder)
@@ -665,10 +691,20 @@ void rt_ip_assign_v4(rt_ip_state *st, const rt_ip_snapshot *snap, const rt_ip_wh
     if (!st || rt_ip_snapshot_mode(snap, RT_IP_V4) != RT_IP_ASSIGN)
         return; /* off / observe: RAS's proposal stands */
     who = who ? who : &no_one;
+    caller c;
+    rt_ipmap_key k;
     uint64_t addr;
-    /* The lookup first: the identity's arithmetic then overlaps its cache misses. */
-    int found = rt_ipmap_lookup(snap->map[RT_IP_V4], who->user, who->user_len, &addr);
-    uint64_t id = identity(st, who);
+    caller_init(&c, who);
+    caller_key(&c, who, snap->map[RT_IP_V4], &k);
+    /* The likely static address is known from the map's slots: start
+     * loading its lease words now, so that they, the map's record and the
+     * holder hash's arithmetic overlap instead of following each other. */
+    bool maybe = rt_ipmap_peek(snap->map[RT_IP_V4], &k, &addr);
+    if (maybe)
+        rt_ippool_prefetch(st->dir, (uint32_t)addr);
+    uint64_t id = identity(st, &c);
+    /* No fingerprint matched: the lookup would find nothing (ipmap.h). */
+    int found = maybe ? rt_ipmap_lookup_key(snap->map[RT_IP_V4], &k, &addr) : RT_IPMAP_NONE;
     if (found != RT_IPMAP_NONE) {
         if (rt_ippool_claim_mpmc(st->dir, (uint32_t)addr, rt_holder_make(id, RT_HOLDER_STATIC)) ==
             RT_OK) {
@@ -703,14 +739,17 @@ void rt_ip_assign_v4(rt_ip_state *st, const rt_ip_snapshot *snap, const rt_ip_wh
 int rt_ip_release_v4(rt_ip_state *st, const rt_ip_who *who, uint32_t addr, uint8_t *source)
 {
     uint64_t was = 0;
+    caller c;
     if (source)
         *source = RT_SRC_RAS;
     if (!st)
         return RT_ENOENT;
-    int rc = addr == 0 ? RT_EINVAL
-                       : rt_ippool_release_mpmc(st->dir, addr,
-                                                rt_holder_make(identity(st, who ? who : &no_one), 0),
-                                                &was);
+    int rc = RT_EINVAL;
+    if (addr != 0) {
+        rt_ippool_prefetch(st->dir, addr); /* arrives while the holder hash is computed */
+        caller_init(&c, who ? who : &no_one);
+        rc = rt_ippool_release_mpmc(st->dir, addr, rt_holder_make(identity(st, &c), 0), &was);
+    }
     count(st, rc == RT_OK ? RT_IPC_RELEASED : RT_IPC_RELEASE_IGNORED);
     if (rc == RT_OK && source)
         *source = source_of(was);
@@ -724,9 +763,13 @@ void rt_ip_assign_v6(rt_ip_state *st, const rt_ip_snapshot *snap, const rt_ip_wh
     if (!st || rt_ip_snapshot_mode(snap, RT_IP_V6) != RT_IP_ASSIGN)
         return;
     who = who ? who : &no_one;
+    caller c;
+    rt_ipmap_key k;
     uint64_t iid;
-    int found = rt_ipmap_lookup(snap->map[RT_IP_V6], who->user, who->user_len, &iid);
-    uint64_t id = identity(st, who);
+    caller_init(&c, who);
+    caller_key(&c, who, snap->map[RT_IP_V6], &k);
+    int found = rt_ipmap_lookup_key(snap->map[RT_IP_V6], &k, &iid);
+    uint64_t id = identity(st, &c);
     if (found != RT_IPMAP_NONE) {
         if (rt_iid_set_claim_mpmc(st->iids, iid, rt_holder_make(id, RT_HOLDER_STATIC)) == RT_OK) {
             out->iid = iid;
@@ -740,12 +783,8 @@ void rt_ip_assign_v6(rt_ip_state *st, const rt_ip_snapshot *snap, const rt_ip_wh
         }
         count(st, RT_IPC_STATIC_FELL_BACK);
     }
-    rt_wchar name[NAME_MAX_UNITS];
-    size_t len = who->user ? (who->user_len < NAME_MAX_UNITS ? who->user_len : NAME_MAX_UNITS) : 0;
-    for (size_t i = 0; i < len; i++)
-        name[i] = rt_ipmap_fold_unit(who->user[i]);
-    for (uint32_t c = 0; c < RT_IID_ATTEMPTS; c++) {
-        iid = rt_iid_stable(snap->iid_key, name, len, c);
+    for (uint32_t n = 0; n < RT_IID_ATTEMPTS; n++) {
+        iid = rt_iid_stable(snap->iid_key, c.buf + 1, c.user_len, n);
         if (iid == 0 || is_static6(snap, iid))
             continue;
         if (rt_iid_set_claim_mpmc(st->iids, iid, rt_holder_make(id, RT_HOLDER_GENERATED)) ==
@@ -762,14 +801,16 @@ void rt_ip_assign_v6(rt_ip_state *st, const rt_ip_snapshot *snap, const rt_ip_wh
 int rt_ip_release_v6(rt_ip_state *st, const rt_ip_who *who, uint64_t iid, uint8_t *source)
 {
     uint64_t was = 0;
+    caller c;
     if (source)
         *source = RT_SRC_RAS;
     if (!st)
         return RT_ENOENT;
-    int rc = iid == 0 ? RT_EINVAL
-                      : rt_iid_set_release_mpmc(st->iids, iid,
-                                                rt_holder_make(identity(st, who ? who : &no_one), 0),
-                                                &was);
+    int rc = RT_EINVAL;
+    if (iid != 0) {
+        caller_init(&c, who ? who : &no_one);
+        rc = rt_iid_set_release_mpmc(st->iids, iid, rt_holder_make(identity(st, &c), 0), &was);
+    }
     count(st, rc == RT_OK ? RT_IPC_RELEASED : RT_IPC_RELEASE_IGNORED);
     if (rc == RT_OK && source)
         *source = source_of(was);

@@ -249,6 +249,15 @@ int rt_ippool_release_mpmc(rt_ippool_dir *d, uint32_t addr, uint64_t holder, uin
     return (bits & bit) ? RT_EACCES : RT_ENOENT;
 }
 
+void rt_ippool_prefetch(const rt_ippool_dir *d, uint32_t addr)
+{
+    block *b = d ? find(d, addr) : NULL;
+    if (b) {
+        prefetch(&b->bits);
+        prefetch(&b->holder[addr & (BLOCK_BITS - 1)]);
+    }
+}
+
 bool rt_ippool_held(const rt_ippool_dir *d, uint32_t addr, uint64_t *holder)
 {
     block *b = d ? find(d, addr) : NULL;

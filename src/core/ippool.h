@@ -91,6 +91,10 @@ int rt_ippool_claim_mpmc(rt_ippool_dir *d, uint32_t addr, uint64_t holder);
  */
 int rt_ippool_release_mpmc(rt_ippool_dir *d, uint32_t addr, uint64_t holder, uint64_t *was);
 
+/* Starts loading addr's lease words into the cache (a hint: changes
+ * nothing, any addr is fine). Any thread. */
+void rt_ippool_prefetch(const rt_ippool_dir *d, uint32_t addr);
+
 /* Whether addr is leased right now, and its holder word (0 if none or unknown). */
 bool rt_ippool_held(const rt_ippool_dir *d, uint32_t addr, uint64_t *holder);
 /* Leases right now (a scan of every block). */

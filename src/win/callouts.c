@@ -245,24 +245,28 @@ static void observed_release(rt_event *ev, int fam)
         ev->u.ip.result = RT_OK;
 }
 
+/* The address callouts copy the names into the record before deciding: the
+ * slot's lines are then fetched while the decision runs, not after it
+ * (the record is the callout's own until rt_event_end commits it). */
 DWORD APIENTRY MprAdminGetIpAddressForUser(WCHAR *user, WCHAR *port, DWORD *ip, BOOL *notify)
 {
     rt_event *ev = rt_event_begin(RT_EV_IP_ASSIGN, RT_CO_GET_IP_ADDRESS);
-    DWORD rc = rt_ipassign_win_get_v4(ip_snapshot(), user, port, ip, notify, ev ? &ev->u.ip : NULL);
-    if (ev) {
+    if (ev)
         rt_capture_ip_names(ev, user, port);
+    DWORD rc = rt_ipassign_win_get_v4(ip_snapshot(), user, port, ip, notify, ev ? &ev->u.ip : NULL);
+    if (ev)
         rt_event_end(ev);
-    }
     return rc;
 }
 
 VOID APIENTRY MprAdminReleaseIpAddress(WCHAR *user, WCHAR *port, DWORD *ip)
 {
     rt_event *ev = rt_event_begin(RT_EV_IP_RELEASE, RT_CO_RELEASE_IP_ADDRESS);
+    if (ev)
+        rt_capture_ip_names(ev, user, port);
     rt_ipassign_win_release_v4(user, port, ip, ev ? &ev->u.ip : NULL);
     if (ev) {
         observed_release(ev, RT_IP_V4);
-        rt_capture_ip_names(ev, user, port);
         rt_event_end(ev);
     }
 }
@@ -271,12 +275,12 @@ DWORD CALLBACK MprAdminGetIpv6AddressForUser(WCHAR *user, WCHAR *port, IN6_ADDR 
                                              BOOL *notify)
 {
     rt_event *ev = rt_event_begin(RT_EV_IPV6_ASSIGN, RT_CO_GET_IPV6_ADDRESS);
+    if (ev)
+        rt_capture_ip_names(ev, user, port);
     DWORD rc = rt_ipassign_win_get_v6(ip_snapshot(), user, port, addr, notify,
                                       ev ? &ev->u.ip : NULL);
-    if (ev) {
-        rt_capture_ip_names(ev, user, port);
+    if (ev)
         rt_event_end(ev);
-    }
     return rc;
 }
 
@@ -285,10 +289,11 @@ DWORD CALLBACK MprAdminGetIpv6AddressForUser(WCHAR *user, WCHAR *port, IN6_ADDR 
 DWORD CALLBACK MprAdminReleaseIpv6AddressForUser(WCHAR *user, WCHAR *port, IN6_ADDR *addr)
 {
     rt_event *ev = rt_event_begin(RT_EV_IPV6_RELEASE, RT_CO_RELEASE_IPV6_ADDRESS);
+    if (ev)
+        rt_capture_ip_names(ev, user, port);
     rt_ipassign_win_release_v6(user, port, addr, ev ? &ev->u.ip : NULL);
     if (ev) {
         observed_release(ev, RT_IP_V6);
-        rt_capture_ip_names(ev, user, port);
         rt_event_end(ev);
     }
     return NO_ERROR;

@@ -386,6 +386,54 @@ static void test_refuse_and_no_pool(void **state_)
     rt_ip_state_destroy(st);
 }
 
+/* The lease holder names user and port without ambiguity, whatever units
+ * they contain; names longer than RT_IPMAP_NAME_MAX never match a static
+ * entry but still lease and release from the pool. */
+static void test_holder_names(void **state_)
+{
+    (void)state_;
+    rt_ip_state *st = state();
+    problems p = {0};
+    rt_ip_settings *s = settings("assign", NULL, &p);
+    static const char *const pools[] = {"10.3.0.0/29"};
+    char long_line[300];
+    memset(long_line, 'x', 256);
+    strcpy(long_line + 256, "=10.4.0.1");
+    const char *const statics[] = {long_line};
+    assert_int_equal(set_value(s, "Ipv4Pools", REG_MULTI_SZ, multi(pools, 1), &p), RT_OK);
+    assert_int_equal(set_value(s, "Ipv4Static", REG_MULTI_SZ, multi(statics, 1), &p), RT_OK);
+    rt_ip_snapshot *snap = build(st, s);
+
+    /* user "a<U+FFFF>b" on port "c" against user "a" on port "b<U+FFFF>c". */
+    rt_wchar u1[] = {'a', 0xFFFF, 'b'}, p1[] = {'c'}, u2[] = {'a'}, p2[] = {'b', 0xFFFF, 'c'};
+    rt_ip_who w1 = {u1, 3, p1, 1}, w2 = {u2, 1, p2, 3};
+    rt_ip_outcome o;
+    rt_ip_assign_v4(st, snap, &w1, 0, &o);
+    assert_true(o.result == 0 && o.source == RT_SRC_POOL);
+    assert_int_equal(rt_ip_release_v4(st, &w2, o.ipv4, NULL), RT_EACCES);
+    assert_int_equal(rt_ip_release_v4(st, &w1, o.ipv4, NULL), RT_OK);
+
+    /* 256 units: the static entry; 257 and 300 units: the pool. */
+    rt_wchar name[300];
+    for (size_t i = 0; i < 300; i++)
+        name[i] = i % 2 ? 'x' : 'X';
+    rt_wchar port[] = {'P', '1'};
+    rt_ip_who exact = {name, 256, port, 2}, longer = {name, 257, port, 1},
+              longest = {name, 300, port + 1, 1};
+    rt_ip_assign_v4(st, snap, &exact, 0, &o);
+    assert_true(o.result == 0 && o.source == RT_SRC_STATIC && o.ipv4 == ip(10, 4, 0, 1));
+    rt_ip_outcome o2, o3;
+    rt_ip_assign_v4(st, snap, &longer, 0, &o2);
+    assert_true(o2.result == 0 && o2.source == RT_SRC_POOL);
+    rt_ip_assign_v4(st, snap, &longest, 0, &o3);
+    assert_true(o3.result == 0 && o3.source == RT_SRC_POOL && o3.ipv4 != o2.ipv4);
+    assert_int_equal(rt_ip_release_v4(st, &longest, o3.ipv4, NULL), RT_OK);
+    assert_int_equal(rt_ip_release_v4(st, &longer, o2.ipv4, NULL), RT_OK);
+    assert_int_equal(rt_ip_release_v4(st, &exact, o.ipv4, NULL), RT_OK);
+    rt_ip_snapshot_free(snap);
+    rt_ip_state_destroy(st);
+}
+
 /* A reload keeps leases valid; a removed address is never handed out again. */
 static void test_reload(void **state_)
 {
@@ -675,6 +723,7 @@ int main(void)
         cmocka_unit_test(test_modes),             cmocka_unit_test(test_static_then_pool),
         cmocka_unit_test(test_refuse_and_no_pool), cmocka_unit_test(test_reload),
         cmocka_unit_test(test_ipv6),              cmocka_unit_test(test_race),
+        cmocka_unit_test(test_holder_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,8 @@
 /*
- * test_ipmap.c - the static map (ipmap.h): case folding, the three
- * matching rules and their precedence, duplicates, limits, and a
- * 100 000-entry map whose every name is found and whose probe length
+ * test_ipmap.c - the static map (ipmap.h): case folding (unit by unit and
+ * four units at a time), the bare user part, the three matching rules and
+ * their precedence, duplicates, limits, prepared keys and rt_ipmap_peek,
+ * and a 100 000-entry map whose every name is found and whose probe length
  * stays short.
  */
 #include <stdarg.h>
@@ -95,6 +96,143 @@ static void test_bare(void **state)
         assert_memory_equal(buf + off, want, wn * sizeof *want);
         assert_int_equal(q, cases[i].qualified);
     }
+}
+
+/* rt_ipmap_fold agrees with rt_ipmap_fold_unit for every length and
+ * alignment, in place and not, around the SWAR bounds; folding twice
+ * changes nothing (rt_ipmap_fold relies on it for its last four units). */
+static void test_fold_many(void **state)
+{
+    (void)state;
+    for (uint32_t c = 0; c <= 0xFFFF; c++) {
+        rt_wchar f = rt_ipmap_fold_unit((rt_wchar)c);
+        assert_int_equal(rt_ipmap_fold_unit(f), f);
+    }
+    static const rt_wchar pick[] = {'@',   'A',   'M',   'Z',    '[',    '`',    'a',   'z',
+                                    '{',   0x7F,  0x80,  0xC0,   0xD7,   0xDE,   0x100, 0x178,
+                                    0x391, 0x3C2, 0x410, 0xFF21, 0xFF3A, 0xFFFF, '\\',  0};
+    enum { NPICK = sizeof pick / sizeof pick[0] };
+    uint64_t x = 0x2545F4914F6CDD1Du;
+    for (unsigned round = 0; round < 20000; round++) {
+        rt_wchar in[48], out[48], want[48], same[48];
+        size_t off = round % 3, n = (round / 3) % 41;
+        for (size_t i = 0; i < n; i++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            /* mostly ASCII, so that whole words take the fast path */
+            in[off + i] = (x & 7) ? (rt_wchar)(x >> 8 & 0x7F) : pick[(x >> 8) % NPICK];
+            want[i] = rt_ipmap_fold_unit(in[off + i]);
+            same[off + i] = in[off + i];
+        }
+        rt_ipmap_fold(in + off, n, out);
+        rt_ipmap_fold(same + off, n, same + off);
+        assert_memory_equal(out, want, n * sizeof *want);
+        assert_memory_equal(same + off, want, n * sizeof *want);
+    }
+}
+
+/* rt_ipmap_bare against a plain reference, on random names over '\', '@'
+ * and letters, of every length up to 40. */
+static void test_bare_many(void **state)
+{
+    (void)state;
+    static const rt_wchar alphabet[] = {'a', 'b', '\\', '@', 'c', 'd', 'e', 'f'};
+    uint64_t x = 0x9E3779B97F4A7C15u;
+    for (unsigned round = 0; round < 50000; round++) {
+        rt_wchar s[40];
+        size_t n = round % 41;
+        for (size_t i = 0; i < n; i++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            s[i] = alphabet[(x >> 11) % (round % 5 ? 8 : 4)];
+        }
+        size_t start = 0, end = n;
+        for (size_t i = 0; i < n; i++)
+            if (s[i] == '\\')
+                start = i + 1;
+        for (size_t i = start; i < n; i++)
+            if (s[i] == '@')
+                end = i;
+        size_t off, len;
+        bool q;
+        rt_ipmap_bare(s, n, &off, &len, &q);
+        assert_int_equal(off, start);
+        assert_int_equal(len, end - start);
+        assert_int_equal(q, start != 0 || end != n);
+    }
+}
+
+static int look_key(const rt_ipmap *m, const char *name, uint64_t *v, bool *peeked)
+{
+    rt_wchar buf[300];
+    rt_ipmap_key k;
+    size_t n = w(buf, name);
+    rt_ipmap_fold(buf, n, buf);
+    rt_ipmap_key_prepare(&k, m, buf, n);
+    rt_ipmap_key without_map; /* the map only makes it prefetch */
+    rt_ipmap_key_prepare(&without_map, NULL, buf, n);
+    assert_true(k.len == without_map.len && k.hash == without_map.hash &&
+                k.bare_hash == without_map.bare_hash && k.bare_off == without_map.bare_off &&
+                k.bare_len == without_map.bare_len && k.qualified == without_map.qualified);
+    uint64_t hint = 0;
+    *peeked = rt_ipmap_peek(m, &k, &hint);
+    *v = 0;
+    int rule = rt_ipmap_lookup_key(m, &k, v);
+    if (rule != RT_IPMAP_NONE) { /* what callers rely on: no peek, no match */
+        assert_true(*peeked);
+        assert_int_equal(hint, *v);
+    }
+    return rule;
+}
+
+/* Prepared keys give what rt_ipmap_lookup gives, rule by rule, and the
+ * peek foretells every match. */
+static void test_key_and_peek(void **state)
+{
+    (void)state;
+    rt_ipmap *m;
+    uint64_t v;
+    bool peeked;
+    assert_int_equal(rt_ipmap_create(&m), RT_OK);
+    assert_int_equal(add(m, "CORP\\alice", 1), RT_OK);
+    assert_int_equal(add(m, "bob", 2), RT_OK);
+    assert_int_equal(add(m, "LAB\\carol", 3), RT_OK);
+    assert_int_equal(add(m, "carol@lab.example", 4), RT_OK);
+    assert_int_equal(add(m, "Łukasz@Corp.Example", 5), RT_OK);
+    rt_wchar buf[8] = {'x'};
+    rt_ipmap_key k;
+    rt_ipmap_key_prepare(&k, m, buf, 1);    /* not finished: no prefetch */
+    assert_false(rt_ipmap_peek(m, &k, &v)); /* before finish: nothing */
+    assert_int_equal(rt_ipmap_lookup_key(m, &k, &v), RT_IPMAP_NONE);
+    assert_int_equal(rt_ipmap_finish(m), RT_OK);
+
+    assert_int_equal(look_key(m, "corp\\ALICE", &v, &peeked), RT_IPMAP_EXACT);
+    assert_int_equal(v, 1);
+    assert_int_equal(look_key(m, "alice", &v, &peeked), RT_IPMAP_UNIQUE_QUALIFIED);
+    assert_int_equal(v, 1);
+    assert_int_equal(look_key(m, "DOM\\Bob", &v, &peeked), RT_IPMAP_BARE);
+    assert_int_equal(v, 2);
+    assert_int_equal(look_key(m, "bob@x", &v, &peeked), RT_IPMAP_BARE);
+    assert_int_equal(look_key(m, "carol", &v, &peeked), RT_IPMAP_NONE); /* ambiguous */
+    assert_int_equal(look_key(m, "łukasz@corp.example", &v, &peeked), RT_IPMAP_EXACT);
+    assert_int_equal(v, 5);
+    assert_int_equal(look_key(m, "LAB\\alice", &v, &peeked), RT_IPMAP_NONE);
+    assert_int_equal(look_key(m, "mallory", &v, &peeked), RT_IPMAP_NONE);
+    assert_false(peeked);
+
+    /* Keys that match nothing: empty, too long, NULL. */
+    rt_ipmap_key_prepare(&k, m, buf, 0);
+    assert_false(rt_ipmap_peek(m, &k, &v));
+    assert_int_equal(rt_ipmap_lookup_key(m, &k, &v), RT_IPMAP_NONE);
+    rt_ipmap_key_prepare(&k, m, buf, RT_IPMAP_NAME_MAX + 1);
+    assert_int_equal(rt_ipmap_lookup_key(m, &k, &v), RT_IPMAP_NONE);
+    rt_ipmap_key_prepare(&k, NULL, NULL, 3);
+    assert_int_equal(rt_ipmap_lookup_key(m, &k, &v), RT_IPMAP_NONE);
+    assert_int_equal(rt_ipmap_lookup_key(NULL, &k, &v), RT_IPMAP_NONE);
+    assert_false(rt_ipmap_peek(NULL, &k, &v));
+    rt_ipmap_free(m);
 }
 
 static void test_rules(void **state)
@@ -212,6 +350,20 @@ static void test_large(void **state)
     }
     snprintf(name, sizeof name, "user%06u", N + 1);
     assert_int_equal(look(m, name, &v), RT_IPMAP_NONE);
+    /* Names that are not there are refused by the slots' fingerprints: the
+     * peek almost never guesses (and never misses a match, look_key). */
+    unsigned guessed = 0;
+    for (unsigned i = 0; i < N; i++) {
+        bool peeked;
+        snprintf(name, sizeof name, i % 2 ? "LAB\\nobody%06u" : "nobody%06u", i);
+        assert_int_equal(look_key(m, name, &v, &peeked), RT_IPMAP_NONE);
+        guessed += peeked;
+        snprintf(name, sizeof name, i % 3 ? "USER%06u" : "corp\\user%06u", i);
+        assert_int_equal(look_key(m, name, &v, &peeked), RT_IPMAP_EXACT);
+        assert_int_equal(v, 0x0A000000u + i);
+    }
+    printf("  %u of %u absent names passed the fingerprints\n", guessed, (unsigned)N);
+    assert_true(guessed < N / 1000);
     /* Load <= 1/2 with a mixing hash: runs stay short. */
     printf("  100000 entries: longest probe %zu slots\n", rt_ipmap_max_probe(m));
     assert_true(rt_ipmap_max_probe(m) < 200);
@@ -222,7 +374,10 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fold),
+        cmocka_unit_test(test_fold_many),
         cmocka_unit_test(test_bare),
+        cmocka_unit_test(test_bare_many),
+        cmocka_unit_test(test_key_and_peek),
         cmocka_unit_test(test_rules),
         cmocka_unit_test(test_duplicates_and_limits),
         cmocka_unit_test(test_large),

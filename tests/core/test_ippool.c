@@ -131,8 +131,13 @@ static void test_static_claims(void **state)
     rt_ippool_dir *d;
     assert_int_equal(rt_ippool_dir_create(0, &d), RT_OK);
     uint32_t s = ip(172, 16, 5, 9);
+    rt_ippool_prefetch(d, s); /* a hint: no block, nothing happens */
+    rt_ippool_prefetch(NULL, s);
     assert_int_equal(rt_ippool_claim_mpmc(d, s, holder(1)), RT_ENOENT); /* no block */
+    assert_int_equal(rt_ippool_dir_blocks(d), 0);
     assert_int_equal(rt_ippool_dir_reserve_sw(d, s), RT_OK);
+    rt_ippool_prefetch(d, s);
+    assert_false(rt_ippool_held(d, s, NULL));
     assert_int_equal(rt_ippool_dir_reserve_sw(d, s + 1), RT_OK); /* same block */
     assert_int_equal(rt_ippool_dir_blocks(d), 1);
     assert_int_equal(rt_ippool_claim_mpmc(d, s, 0), RT_EINVAL);
