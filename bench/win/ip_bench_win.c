@@ -285,29 +285,26 @@ static void export_release(unsigned user, DWORD ip)
 
 /* Records the worker wrote and the drops it reported, read back from the
  * sink's files. */
+typedef struct tally {
+    unsigned long long lines, dropped;
+} tally;
+
+static bool count_line(const char *line, void *ctx)
+{
+    tally *t = ctx;
+    t->lines++;
+    const char *c = strstr(line, "\"count\":");
+    if (c && strstr(line, "\"event\":\"events.dropped\""))
+        t->dropped += strtoull(c + 8, NULL, 10);
+    return true;
+}
+
 static void read_back(const WCHAR *dir, unsigned long long *lines, unsigned long long *dropped)
 {
-    WCHAR pattern[MAX_PATH], path[MAX_PATH];
-    WIN32_FIND_DATAW fd;
-    static char line[1 << 16];
-    *lines = *dropped = 0;
-    _snwprintf(pattern, MAX_PATH, L"%ls\\*.jsonl", dir);
-    HANDLE h = FindFirstFileW(pattern, &fd);
-    if (h == INVALID_HANDLE_VALUE)
-        return;
-    do {
-        _snwprintf(path, MAX_PATH, L"%ls\\%ls", dir, fd.cFileName);
-        FILE *f = _wfopen(path, L"rb");
-        while (f && fgets(line, sizeof line, f)) {
-            (*lines)++;
-            const char *c = strstr(line, "\"count\":");
-            if (c && strstr(line, "\"event\":\"events.dropped\""))
-                *dropped += strtoull(c + 8, NULL, 10);
-        }
-        if (f)
-            fclose(f);
-    } while (FindNextFileW(h, &fd));
-    FindClose(h);
+    tally t = {0, 0};
+    tu_each_line(dir, L"jsonl", count_line, &t);
+    *lines = t.lines;
+    *dropped = t.dropped;
 }
 
 /* Loads the DLL with the benchmark's configuration in rastap's key and a

@@ -79,26 +79,18 @@ static void del_key(const WCHAR *sub)
 static char lines[4096][1024];
 static unsigned nlines;
 
+static bool keep_line(const char *line, void *ctx)
+{
+    (void)ctx;
+    snprintf(lines[nlines++], sizeof lines[0], "%s", line);
+    return nlines < 4096;
+}
+
 /* Reads every line of the sink's JSON Lines files (shortened to 1023 bytes). */
 static void read_lines(void)
 {
-    WCHAR pattern[MAX_PATH], path[MAX_PATH];
     nlines = 0;
-    _snwprintf(pattern, MAX_PATH, L"%ls\\*.jsonl", dir);
-    WIN32_FIND_DATAW fd;
-    HANDLE h = FindFirstFileW(pattern, &fd);
-    if (h == INVALID_HANDLE_VALUE)
-        return;
-    do {
-        _snwprintf(path, MAX_PATH, L"%ls\\%ls", dir, fd.cFileName);
-        FILE *f = _wfopen(path, L"rb");
-        static char line[1 << 16];
-        while (f && fgets(line, sizeof line, f) && nlines < 4096)
-            snprintf(lines[nlines++], sizeof lines[0], "%s", line);
-        if (f)
-            fclose(f);
-    } while (FindNextFileW(h, &fd));
-    FindClose(h);
+    tu_each_line(dir, L"jsonl", keep_line, NULL);
 }
 
 static unsigned count(const char *needle)

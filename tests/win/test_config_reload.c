@@ -134,52 +134,31 @@ static void add_csv(const char *line)
         r->conn = strtoull(conn + 2, NULL, 16);
 }
 
+static bool add_line(const char *line, void *ctx)
+{
+    int file = *(const int *)ctx;
+    assert_true(nrecs < MAX_FIRED + 1000);
+    if (file == 2)
+        add_csv(line);
+    else
+        add_json(line, file);
+    return true;
+}
+
 static void read_dir(const WCHAR *dir, const WCHAR *ext, int file)
 {
-    WCHAR pattern[MAX_PATH], path[MAX_PATH];
-    _snwprintf(pattern, MAX_PATH, L"%ls\\*.%ls", dir, ext);
-    WIN32_FIND_DATAW fd;
-    HANDLE h = FindFirstFileW(pattern, &fd);
-    if (h == INVALID_HANDLE_VALUE)
-        return;
-    do {
-        _snwprintf(path, MAX_PATH, L"%ls\\%ls", dir, fd.cFileName);
-        FILE *f = _wfopen(path, L"rb");
-        static char line[1 << 16];
-        while (f && fgets(line, sizeof line, f)) {
-            assert_true(nrecs < MAX_FIRED + 1000);
-            if (file == 2)
-                add_csv(line);
-            else
-                add_json(line, file);
-        }
-        if (f)
-            fclose(f);
-    } while (FindNextFileW(h, &fd));
-    FindClose(h);
+    tu_each_line(dir, ext, add_line, &file);
+}
+
+static bool lacks(const char *line, void *needle)
+{
+    return strstr(line, needle) == NULL;
 }
 
 /* True once some file in dir with extension ext holds `needle`. */
 static bool dir_has(const WCHAR *dir, const WCHAR *ext, const char *needle)
 {
-    WCHAR pattern[MAX_PATH], path[MAX_PATH];
-    _snwprintf(pattern, MAX_PATH, L"%ls\\*.%ls", dir, ext);
-    WIN32_FIND_DATAW fd;
-    HANDLE h = FindFirstFileW(pattern, &fd);
-    bool found = false;
-    if (h == INVALID_HANDLE_VALUE)
-        return false;
-    do {
-        _snwprintf(path, MAX_PATH, L"%ls\\%ls", dir, fd.cFileName);
-        FILE *f = _wfopen(path, L"rb");
-        static char line[1 << 16];
-        while (f && !found && fgets(line, sizeof line, f))
-            found = strstr(line, needle) != NULL;
-        if (f)
-            fclose(f);
-    } while (!found && FindNextFileW(h, &fd));
-    FindClose(h);
-    return found;
+    return !tu_each_line(dir, ext, lacks, (void *)needle);
 }
 
 static void set_sz(const WCHAR *name, const WCHAR *value)

@@ -84,3 +84,26 @@ void tu_config_file_sink(const WCHAR *dir, const char *format)
                    (DWORD)((wcslen(wfmt) + 1) * sizeof(WCHAR)));
     RegCloseKey(k);
 }
+
+bool tu_each_line(const WCHAR *dir, const WCHAR *ext, bool (*fn)(const char *line, void *ctx),
+                  void *ctx)
+{
+    WCHAR pattern[MAX_PATH], path[MAX_PATH];
+    WIN32_FIND_DATAW fd;
+    static char line[1 << 16];
+    bool go = true;
+    _snwprintf(pattern, MAX_PATH, L"%ls\\*.%ls", dir, ext);
+    HANDLE h = FindFirstFileW(pattern, &fd);
+    if (h == INVALID_HANDLE_VALUE)
+        return true;
+    do {
+        _snwprintf(path, MAX_PATH, L"%ls\\%ls", dir, fd.cFileName);
+        FILE *f = _wfopen(path, L"rb");
+        while (go && f && fgets(line, sizeof line, f))
+            go = fn(line, ctx);
+        if (f)
+            fclose(f);
+    } while (go && FindNextFileW(h, &fd));
+    FindClose(h);
+    return go;
+}

@@ -27,4 +27,12 @@ void tu_fresh_dir(const WCHAR *dir);
 /* %TEMP%\rastap-tests\<tag> */
 void tu_temp_dir(const char *tag, WCHAR *out, size_t cap);
 
+/*
+ * Calls fn for every line (with its newline; at most 64 KiB, a longer one
+ * comes in pieces) of every file dir\*.<ext>, in the order the directory
+ * lists them, until fn returns false. Returns false when fn stopped it.
+ */
+bool tu_each_line(const WCHAR *dir, const WCHAR *ext, bool (*fn)(const char *line, void *ctx),
+                  void *ctx);
+
 #endif /* RT_TESTUTIL_H */
