@@ -6,12 +6,12 @@
 # which parallel ctest jobs would otherwise do.
 #
 # The server persists 10 minutes after its last client (scripts/test.sh
-# stops it at the end). It must not go idle in the middle of a test run:
-# when its persistence runs out it tells Wine's services to quit and closes
-# its socket a few seconds later, and a program started in that window
-# connects to the dying server, which then exits under it; the program
-# waits for the server forever (this hung the rsyslog test whenever ~30 s
-# passed between two Wine programs).
+# stops it at the end), so it does not shut down in the middle of a test
+# run. With 30 s, a test program was once caught with every thread waiting
+# on a server that no longer existed (no server for the prefix was
+# running), which hangs the program for good; the shutdown at the end of
+# the persistence is the likely moment, though a plain test of that window
+# did not reproduce it.
 #
 # When the server was not running, a throw-away process starts Wine's
 # services (services.exe, winedevice.exe ...) with /dev/null for input and
